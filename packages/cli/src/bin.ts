@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { up } from './up.ts';
+import { UserError } from './user-error.ts';
+
+const USAGE = `Usage: mercato <command>
+
+Commands:
+  up [--scale service=n ...]   start the whole platform (what npm start runs)
+  status [--url URL]           show the gateway's view of every service
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up': {
+      const { values } = parseArgs({ args: rest, options: { scale: { type: 'string', multiple: true } } });
+      const scale: Record<string, number> = {};
+      for (const item of values.scale ?? []) {
+        const match = /^([a-z-]+)=(\d{1,2})$/.exec(item);
+        if (!match?.[1] || !match[2]) throw new UserError(`--scale takes service=count, e.g. --scale catalog=2 (got ${item}).`);
+        scale[match[1]] = Number(match[2]);
+      }
+      await up({ env: process.env, scale });
+      return;
+    }
+    case 'status': {
+      const { values } = parseArgs({ args: rest, options: { url: { type: 'string' } } });
+      const { status } = await import('./status.ts');
+      process.exitCode = await status(values.url ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 8080}`);
+      return;
+    }
+    default:
+      process.stdout.write(USAGE);
+      process.exitCode = command ? 1 : 0;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UserError) {
+    process.stderr.write(`mercato: ${error.message}\n`);
+  } else if ((error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`mercato: ${(error as Error).message}\n${USAGE}`);
+  } else {
+    process.stderr.write(`mercato: unexpected failure: ${(error as Error)?.message ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,207 @@
+import { resolve } from 'node:path';
+import type { ChildReadyMessage } from '@mercato/kit';
+import { request } from 'undici';
+import { isPortFree } from './free-port.ts';
+import { ManagedProcess } from './managed-process.ts';
+import { checkNodeVersion } from './node-version.ts';
+import { type EmbeddedCluster, startEmbeddedPostgres } from './postgres/embedded.ts';
+import { provisionServiceDatabases } from './postgres/provision.ts';
+import { BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
+import { UserError } from './user-error.ts';
+
+export interface UpOptions {
+  env: NodeJS.ProcessEnv;
+  /** Instances per service, e.g. { catalog: 2 }; default 1. */
+  scale: Record<string, number>;
+}
+
+const STOP_GRACE_MS = 15_000;
+const READY_TIMEOUT_MS = 90_000;
+
+/** Wide enough for every process name, so the supervisor's lines align with the children's. */
+const NAME_WIDTH = Math.max(...[REGISTRY, ...BUSINESS_SERVICES, GATEWAY].map((s) => s.name.length)) + 3;
+
+function say(line: string): void {
+  process.stdout.write(`${'mercato'.padEnd(NAME_WIDTH)} | ${line}\n`);
+}
+
+/** `mercato up`: Postgres, then the registry, every service and the gateway as supervised child processes. */
+export async function up(options: UpOptions): Promise<void> {
+  const startedAt = performance.now();
+  const nodeProblem = checkNodeVersion();
+  if (nodeProblem) throw new UserError(nodeProblem);
+  say(`Mercato on Node.js ${process.versions.node}`);
+
+  const env = options.env;
+  const gatewayPort = Number(env.GATEWAY_PORT ?? 8080);
+  if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535) {
+    throw new UserError(`GATEWAY_PORT must be a whole number from 1 to 65535 (got ${JSON.stringify(env.GATEWAY_PORT)}).`);
+  }
+  const host = env.MERCATO_HOST ?? '127.0.0.1';
+  if (!(await isPortFree(gatewayPort, host))) {
+    throw new UserError(`Port ${gatewayPort} is already in use; stop what holds it or set GATEWAY_PORT to another port.`);
+  }
+
+  const dataDir = resolve(env.MERCATO_DATA_DIR ?? '.mercato');
+  const prefix = env.MERCATO_DB_PREFIX ?? 'mercato';
+  if (!/^[a-z][a-z0-9_]{0,40}$/.test(prefix)) throw new UserError('MERCATO_DB_PREFIX must be lowercase letters, digits and underscores.');
+
+  let cluster: EmbeddedCluster | undefined;
+  let adminUrl = env.DATABASE_URL;
+  const needProvisioning = BUSINESS_SERVICES.filter((s) => !env[`${s.name.toUpperCase()}_DATABASE_URL`]).map((s) => s.name);
+  if (needProvisioning.length > 0 && !adminUrl) {
+    cluster = await startEmbeddedPostgres(dataDir, say);
+    adminUrl = cluster.adminUrl;
+    say(`PostgreSQL ${cluster.port === 0 ? '' : `on 127.0.0.1:${cluster.port} `}(embedded, data in ${dataDir})`);
+  } else if (adminUrl) {
+    say(`PostgreSQL at ${redact(adminUrl)} (DATABASE_URL)`);
+  }
+
+  const processes: ManagedProcess[] = [];
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = async (reason: string, code: number) => {
+    shuttingDown ??= (async () => {
+      say(`stopping (${reason})`);
+      for (const p of processes) p.holdRestarts();
+      const byName = (names: string[]) => processes.filter((p) => names.includes(p.name));
+      await Promise.all(byName(['gateway']).map((p) => p.stop(STOP_GRACE_MS)));
+      await Promise.all(byName(BUSINESS_SERVICES.map((s) => s.name)).map((p) => p.stop(STOP_GRACE_MS)));
+      await Promise.all(byName(['registry']).map((p) => p.stop(STOP_GRACE_MS)));
+      if (cluster) await cluster.stop().catch(() => undefined);
+      say('stopped');
+      process.exit(code);
+    })();
+    return shuttingDown;
+  };
+  let interrupts = 0;
+  const onSignal = (signal: string) => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      say('second interrupt: killing every child now');
+      for (const p of processes) p.kill();
+      void cluster?.stop().finally(() => process.exit(1));
+      return;
+    }
+    void shutdown(signal, 0);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  try {
+    const databaseUrls =
+      adminUrl && needProvisioning.length > 0 ? await provisionServiceDatabases(adminUrl, prefix, needProvisioning) : new Map();
+    const childEnv: NodeJS.ProcessEnv = { ...env };
+    delete childEnv.DATABASE_URL;
+    const jsonLogs = env.MERCATO_LOG_FORMAT === 'json';
+    const make = (spec: ProcessSpec, index: number, extra: NodeJS.ProcessEnv) => {
+      const name = index === 0 ? spec.name : `${spec.name}#${index + 1}`;
+      const managed = new ManagedProcess({
+        name,
+        entry: spec.entry,
+        env: { ...childEnv, ...extra, MERCATO_INSTANCE_ID: `${spec.name}-${index + 1}` },
+        nameWidth: NAME_WIDTH,
+        jsonLogs,
+        log: say,
+        onCrash: (last) => void forgetInstance(registryUrl, last),
+      });
+      processes.push(managed);
+      return managed;
+    };
+
+    let registryUrl = '';
+    const registry = make(REGISTRY, 0, { PORT: '0' });
+    registry.start();
+    registryUrl = (await waitReady(registry)).url;
+    // A restarted registry must come back where every instance looks for it.
+    registry.options.env.PORT = new URL(registryUrl).port;
+
+    const services = BUSINESS_SERVICES.flatMap((spec) =>
+      Array.from({ length: options.scale[spec.name] ?? 1 }, (_, i) =>
+        make(spec, i, {
+          PORT: '0',
+          MERCATO_REGISTRY_URL: registryUrl,
+          [`${spec.name.toUpperCase()}_DATABASE_URL`]: databaseUrls.get(spec.name),
+        }),
+      ),
+    );
+    for (const s of services) s.start();
+    await Promise.all(services.map(waitReady));
+
+    const gateway = make(GATEWAY, 0, { GATEWAY_PORT: String(gatewayPort), MERCATO_REGISTRY_URL: registryUrl });
+    gateway.start();
+    await waitReady(gateway);
+    const publicUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${gatewayPort}`;
+    await waitGatewayReady(publicUrl);
+
+    const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+    printStatusTable(processes);
+    say(`ready in ${seconds} s: ${publicUrl}  (Ctrl-C stops everything)`);
+  } catch (error) {
+    await shutdown('start failed', 1).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function waitReady(managed: ManagedProcess): Promise<ChildReadyMessage> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new UserError(`${managed.name} did not start within ${READY_TIMEOUT_MS / 1000} s; see its log lines above.`)),
+      READY_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([managed.whenReady(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitGatewayReady(url: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      const response = await request(`${url}/health/ready`, { headersTimeout: 2_000 });
+      await response.body.dump();
+      if (response.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new UserError(`The gateway at ${url} did not become ready within ${READY_TIMEOUT_MS / 1000} s.`);
+}
+
+/** A crashed child cannot deregister itself; doing it for it spares callers a TTL of dead routes. */
+async function forgetInstance(registryUrl: string, last: ChildReadyMessage | undefined): Promise<void> {
+  if (!last || !registryUrl || last.service === 'registry') return;
+  try {
+    const list = await request(`${registryUrl}/instances?service=${last.service}`, { headersTimeout: 2_000 });
+    const { items } = (await list.body.json()) as { items: { id: string; url: string }[] };
+    for (const instance of items.filter((i) => i.url === last.url)) {
+      const response = await request(`${registryUrl}/instances/${instance.id}`, { method: 'DELETE', headersTimeout: 2_000 });
+      await response.body.dump();
+    }
+  } catch {
+    // The registry evicts it after its TTL anyway.
+  }
+}
+
+function printStatusTable(processes: ManagedProcess[]): void {
+  const rows = processes.map((p) => [p.name, String(p.child?.pid ?? '-'), p.ready?.url ?? '-']);
+  const header = ['process', 'pid', 'url'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  say(line(header));
+  for (const row of rows) say(line(row));
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'an unparseable URL';
+  }
+}

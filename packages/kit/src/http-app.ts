@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { installMetrics, type Metrics } from './metrics.ts';
+import { installProblemHandlers } from './problem.ts';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** A client may name its request (echoed back and logged) with up to 200 visible ASCII characters. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Fastify as every service runs it: problem+json errors, request ids, 1 MiB bodies, unknown body
+ * fields rejected (Fastify's default would silently strip them), RED metrics and `/metrics`.
+ */
+export function createHttpApp(options: { log: Logger; metrics: Metrics }): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.log,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdOf,
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+  }) as unknown as FastifyInstance;
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installProblemHandlers(app);
+  installMetrics(app, options.metrics);
+  return app;
+}

@@ -1,0 +1,140 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** One entry of a service's error catalogue (`src/errors.ts`). */
+export interface ProblemType {
+  type: string;
+  title: string;
+  status: number;
+}
+
+export type ProblemFieldError =
+  | { pointer: string; detail: string }
+  | { parameter: string; detail: string }
+  | { header: string; detail: string };
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: ProblemFieldError[];
+  [extension: string]: unknown;
+}
+
+const BASE = 'https://mercato.dev/problems/';
+
+/** The problems every service can answer with; services add their own in `src/errors.ts`. */
+export const CommonProblems = {
+  validation: { type: `${BASE}validation`, title: 'Your request is not valid', status: 400 },
+  malformedBody: { type: `${BASE}malformed-body`, title: 'The request body is not valid JSON', status: 400 },
+  unauthorized: { type: `${BASE}unauthorized`, title: 'Authentication required', status: 401 },
+  forbidden: { type: `${BASE}forbidden`, title: 'Not allowed', status: 403 },
+  notFound: { type: `${BASE}not-found`, title: 'Not found', status: 404 },
+  methodNotAllowed: { type: `${BASE}method-not-allowed`, title: 'Method not allowed', status: 405 },
+  conflict: { type: `${BASE}conflict`, title: 'Conflict', status: 409 },
+  bodyTooLarge: { type: `${BASE}body-too-large`, title: 'Request body too large', status: 413 },
+  unsupportedMediaType: { type: `${BASE}unsupported-media-type`, title: 'Unsupported media type', status: 415 },
+  tooManyRequests: { type: `${BASE}too-many-requests`, title: 'Too many requests', status: 429 },
+  internal: { type: `${BASE}internal`, title: 'Internal error', status: 500 },
+  serviceUnavailable: { type: `${BASE}service-unavailable`, title: 'Service unavailable', status: 503 },
+  upstreamTimeout: { type: `${BASE}upstream-timeout`, title: 'Upstream timed out', status: 504 },
+} as const satisfies Record<string, ProblemType>;
+
+/** Throw this from a route: the error handler turns it into problem+json. */
+export class HttpProblem extends Error {
+  readonly problem: ProblemType;
+  readonly detail: string;
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  constructor(
+    problem: ProblemType,
+    detail: string,
+    options: { extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+    this.problem = problem;
+    this.detail = detail;
+    this.extensions = options.extensions ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+export function sendProblem(reply: FastifyReply, problem: ProblemType, detail: string, extra: Partial<ProblemBody> = {}): FastifyReply {
+  const body: ProblemBody = { ...extra, type: problem.type, title: problem.title, status: problem.status, detail };
+  return reply.code(problem.status).type('application/problem+json').send(body);
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Maps Fastify's ajv errors to API.md's `errors[]`: a JSON Pointer for the body, a name for query, path and header. */
+export function fieldErrors(validation: AjvError[], context: string | undefined): ProblemFieldError[] {
+  return validation.map((e) => {
+    let path = e.instancePath;
+    let detail = e.message ?? 'is invalid';
+    if (e.keyword === 'required') path = `${path}/${String(e.params.missingProperty)}`;
+    if (e.keyword === 'additionalProperties') {
+      path = `${path}/${String(e.params.additionalProperty)}`;
+      detail = 'is not an allowed field';
+    }
+    if (context === 'querystring' || context === 'params') {
+      return { parameter: path.replace(/^\//, '').split('/')[0] ?? '', detail };
+    }
+    if (context === 'headers') return { header: path.replace(/^\//, '').split('/')[0] ?? '', detail };
+    return { pointer: `#${path}`, detail };
+  });
+}
+
+function problemForFastifyError(error: FastifyError): { problem: ProblemType; detail: string } {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { problem: CommonProblems.bodyTooLarge, detail: 'The request body is over the limit of 1 MiB.' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { problem: CommonProblems.unsupportedMediaType, detail: 'Send the body as application/json.' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { problem: CommonProblems.malformedBody, detail: 'The body is empty but the content type is application/json.' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { problem: CommonProblems.malformedBody, detail: 'The request body is not valid JSON.' };
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+    return { problem: CommonProblems.malformedBody, detail: 'The request body could not be read.' };
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return { problem: CommonProblems.bodyTooLarge, detail: 'The request body is over the limit of 1 MiB.' };
+  if (status >= 400 && status < 500) {
+    const known = Object.values(CommonProblems).find((p) => p.status === status);
+    return { problem: known ?? { type: `${BASE}client-error`, title: 'Bad request', status }, detail: error.message };
+  }
+  return { problem: CommonProblems.internal, detail: 'Something went wrong on our side; it has been logged.' };
+}
+
+/** Installs problem+json answers for thrown errors and unknown routes. No stack ever leaves the process. */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | HttpProblem, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof HttpProblem) {
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+      if (error.problem.status >= 500) request.log.error({ err: error }, error.message);
+      return sendProblem(reply, error.problem, error.detail, error.extensions);
+    }
+    if (error.validation) {
+      const errors = fieldErrors(error.validation as AjvError[], error.validationContext);
+      const first = errors[0];
+      const where = first ? ('pointer' in first ? first.pointer : 'parameter' in first ? first.parameter : first.header) : '';
+      return sendProblem(reply, CommonProblems.validation, first ? `${where} ${first.detail}` : error.message, { errors });
+    }
+    const { problem, detail } = problemForFastifyError(error);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, problem, detail);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, CommonProblems.notFound, `No route for ${request.method} ${request.url.split('?')[0]}.`),
+  );
+}

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { type Static, type TObject, type TProperties, Type } from 'typebox';
+import { BaseConfig, ConfigError, loadConfig } from './config.ts';
+import { connectDatabase, type Database, migrate } from './database.ts';
+import type { Discovery } from './discovery/discovery.ts';
+import { DnsDiscovery } from './discovery/dns-discovery.ts';
+import { Registration } from './discovery/registration.ts';
+import { RegistryDiscovery } from './discovery/registry-discovery.ts';
+import { createHttpApp } from './http-app.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+
+/** Every business service, in the order `mercato up` starts them. */
+export const SERVICE_NAMES = ['identity', 'catalog', 'inventory', 'cart', 'orders', 'payments', 'recommendations'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface ServiceContext<P extends TProperties = TProperties> {
+  name: string;
+  instanceId: string;
+  config: BaseConfig & Static<TObject<P>>;
+  log: Logger;
+  metrics: Metrics;
+  /** The service's own database; absent for services that own none (registry, gateway). */
+  database: Database<unknown> | undefined;
+  /** Other services' instances; present when the definition asks for it. */
+  discovery: Discovery | undefined;
+}
+
+export interface ServiceDefinition<P extends TProperties = TProperties> {
+  name: string;
+  /** The service's own env vars, beyond BaseConfig. */
+  config?: TObject<P>;
+  /** Folder of numbered `.sql` migrations; set when the service owns a database. */
+  migrations?: URL;
+  /** The env var that holds the listening port, when not `PORT` (the gateway's is `GATEWAY_PORT`). */
+  port?: { variable: string; default: number };
+  /** Whether this service looks up others (the gateway does). */
+  discovery?: boolean;
+  /** Whether to register with the registry (every service but the registry itself). */
+  register?: boolean;
+  routes?: (app: FastifyInstance, context: ServiceContext<P>) => void | Promise<void>;
+  /** An extra readiness check; `/health/ready` is 503 while it answers `ok: false`. `body` adds fields to the answer. */
+  readiness?: (context: ServiceContext<P>) => Promise<{ ok: boolean; body?: Record<string, unknown> }>;
+  /** Runs after the HTTP server stopped, before the database closes. */
+  onStop?: (context: ServiceContext<P>) => Promise<void>;
+}
+
+export interface Service<P extends TProperties = TProperties> {
+  app: FastifyInstance;
+  context: ServiceContext<P>;
+  /** Migrates, listens, registers; resolves with the URL the instance is reachable at. */
+  start(): Promise<string>;
+  /** Deregisters, stops accepting, drains in-flight requests within the shutdown bound, closes pools. */
+  stop(): Promise<void>;
+}
+
+/** `catalog` → `CATALOG_DATABASE_URL`. */
+export function databaseUrlVariable(service: string): string {
+  return `${service.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
+}
+
+const PostgresUrl = Type.String({ pattern: '^postgres(ql)?://' });
+
+export async function createService<P extends TProperties>(
+  definition: ServiceDefinition<P>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Service<P>> {
+  const base = loadConfig(BaseConfig, env);
+  if (definition.port) {
+    const portSchema = Type.Object({
+      [definition.port.variable]: Type.Integer({ minimum: 0, maximum: 65535, default: definition.port.default }),
+    });
+    base.PORT = (loadConfig(portSchema, env) as Record<string, number>)[definition.port.variable] ?? definition.port.default;
+  }
+  const own = definition.config ? loadConfig(definition.config, env) : ({} as Static<TObject<P>>);
+  const config = { ...base, ...own } as BaseConfig & Static<TObject<P>>;
+  let databaseUrl: string | undefined;
+  if (definition.migrations) {
+    const variable = databaseUrlVariable(definition.name);
+    const schema = Type.Object({ [variable]: PostgresUrl });
+    const value = env[variable] ?? env.DATABASE_URL;
+    databaseUrl = (loadConfig(schema, { [variable]: value }) as Record<string, string>)[variable];
+  }
+
+  const instanceId = config.MERCATO_INSTANCE_ID ?? `${definition.name}-${randomBytes(4).toString('hex')}`;
+  const log = createLogger({ service: definition.name, instance: instanceId, level: config.LOG_LEVEL });
+  const metrics = createMetrics({ service: definition.name, instance: instanceId });
+  const database = databaseUrl ? connectDatabase(databaseUrl, { applicationName: instanceId }) : undefined;
+  let discovery: Discovery | undefined;
+  if (definition.discovery) {
+    if (config.DISCOVERY === 'dns') {
+      discovery = new DnsDiscovery({ port: config.MERCATO_DNS_PORT, services: SERVICE_NAMES });
+    } else {
+      if (!config.MERCATO_REGISTRY_URL) throw new ConfigError('MERCATO_REGISTRY_URL', 'is required unless DISCOVERY=dns');
+      discovery = new RegistryDiscovery({ registryUrl: config.MERCATO_REGISTRY_URL, log });
+    }
+  }
+  const context: ServiceContext<P> = { name: definition.name, instanceId, config, log, metrics, database, discovery };
+
+  const app = createHttpApp({ log, metrics });
+  let stopping = false;
+  app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'live' }));
+  app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
+    const checks: Record<string, boolean> = { accepting: !stopping };
+    if (database) checks.database = await database.ping();
+    const extra = definition.readiness ? await definition.readiness(context) : undefined;
+    if (extra) checks.service = extra.ok;
+    const ok = Object.values(checks).every(Boolean);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'degraded', ...extra?.body, checks });
+  });
+  await definition.routes?.(app, context);
+
+  let registration: Registration | undefined;
+  let started = false;
+
+  return {
+    app,
+    context,
+    async start() {
+      if (database && definition.migrations) {
+        const applied = await migrate(database.db, definition.migrations);
+        if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
+      }
+      await app.listen({ port: config.PORT, host: config.MERCATO_HOST });
+      started = true;
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.PORT;
+      const advertisedHost = config.MERCATO_HOST === '0.0.0.0' || config.MERCATO_HOST === '::' ? '127.0.0.1' : config.MERCATO_HOST;
+      const url = config.MERCATO_ADVERTISE_URL ?? `http://${advertisedHost}:${port}`;
+      if (definition.register !== false && config.DISCOVERY === 'registry' && config.MERCATO_REGISTRY_URL) {
+        registration = new Registration({
+          registryUrl: config.MERCATO_REGISTRY_URL,
+          self: { service: definition.name, url, meta: { instanceId, pid: String(process.pid) } },
+          heartbeatMs: config.MERCATO_HEARTBEAT_MS,
+          log,
+        });
+        await registration.start();
+      }
+      if (discovery instanceof RegistryDiscovery) await discovery.ready(3_000);
+      log.info({ url }, `${definition.name} listening`);
+      return url;
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      // Leave the registry first so callers stop picking this instance while it drains.
+      await registration?.stop();
+      if (started) {
+        const force = setTimeout(() => {
+          log.warn({ timeoutMs: config.MERCATO_SHUTDOWN_TIMEOUT_MS }, 'drain bound reached; closing remaining connections');
+          app.server.closeAllConnections();
+        }, config.MERCATO_SHUTDOWN_TIMEOUT_MS);
+        await app.close();
+        clearTimeout(force);
+      } else {
+        await app.close();
+      }
+      await definition.onStop?.(context);
+      discovery?.close();
+      await database?.close();
+      log.info(`${definition.name} stopped`);
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { cartDefinition } from './app.ts';

@@ -1,0 +1,1 @@
+export { catalogDefinition } from './app.ts';

@@ -1,0 +1,4 @@
+import { runService } from '@mercato/kit';
+import { catalogDefinition } from './app.ts';
+
+await runService(catalogDefinition());

@@ -1,0 +1,1 @@
+export { identityDefinition } from './app.ts';

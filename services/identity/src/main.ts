@@ -1,0 +1,4 @@
+import { runService } from '@mercato/kit';
+import { identityDefinition } from './app.ts';
+
+await runService(identityDefinition());

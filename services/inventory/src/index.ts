@@ -1,0 +1,1 @@
+export { inventoryDefinition } from './app.ts';

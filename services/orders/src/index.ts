@@ -1,0 +1,1 @@
+export { ordersDefinition } from './app.ts';

@@ -1,0 +1,4 @@
+import { runService } from '@mercato/kit';
+import { ordersDefinition } from './app.ts';
+
+await runService(ordersDefinition());

@@ -1,0 +1,1 @@
+export { paymentsDefinition } from './app.ts';

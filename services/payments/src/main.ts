@@ -1,0 +1,4 @@
+import { runService } from '@mercato/kit';
+import { paymentsDefinition } from './app.ts';
+
+await runService(paymentsDefinition());

@@ -1,0 +1,1 @@
+export { recommendationsDefinition } from './app.ts';

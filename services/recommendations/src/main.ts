@@ -1,0 +1,4 @@
+import { runService } from '@mercato/kit';
+import { recommendationsDefinition } from './app.ts';
+
+await runService(recommendationsDefinition());

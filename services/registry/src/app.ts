@@ -1,0 +1,43 @@
+import type { ServiceDefinition } from '@mercato/kit';
+import { Type } from 'typebox';
+import { InstanceTable } from './domain/instance-table.ts';
+import { instancesRoutes } from './routes/instances.routes.ts';
+import { WatchHub } from './watch-hub.ts';
+
+const RegistryConfig = Type.Object({
+  /** How long an instance lives without a heartbeat. Heartbeats come every MERCATO_HEARTBEAT_MS (2 s). */
+  REGISTRY_TTL_SECONDS: Type.Number({ minimum: 0.1, maximum: 3600, default: 6 }),
+});
+
+/** The registry: live service instances in memory, with TTL eviction and a watch stream. */
+export function registryDefinition(): ServiceDefinition<(typeof RegistryConfig)['properties']> {
+  let hub: WatchHub | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  return {
+    name: 'registry',
+    config: RegistryConfig,
+    register: false,
+    routes(app, { config, log }) {
+      const table = new InstanceTable(config.REGISTRY_TTL_SECONDS * 1000);
+      hub = new WatchHub();
+      const watchHub = hub;
+      instancesRoutes(app, table, watchHub);
+      sweeper = setInterval(
+        () => {
+          for (const change of table.evictExpired(Date.now())) {
+            log.warn({ service: change.instance.service, id: change.instance.id }, 'instance evicted: missed its heartbeats');
+            watchHub.publish(change);
+          }
+        },
+        Math.max(50, (config.REGISTRY_TTL_SECONDS * 1000) / 4),
+      );
+      sweeper.unref();
+      // Long-lived watch streams would hold app.close() open until the drain bound.
+      app.addHook('preClose', async () => watchHub.close());
+    },
+    async onStop() {
+      clearInterval(sweeper);
+      hub?.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { registryDefinition } from './app.ts';
