@@ -100,6 +100,11 @@ export async function createService<P extends TProperties>(
 
   const app = createHttpApp({ log, metrics });
   let stopping = false;
+  // Keep-alive clients would hold a draining server open until the bound: answer in-flight requests with `close`.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (stopping) reply.header('connection', 'close');
+    return payload;
+  });
   app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'live' }));
   app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
     const checks: Record<string, boolean> = { accepting: !stopping };

@@ -29,8 +29,14 @@ export function forward(
       service,
     }).header('retry-after', '1');
   }
+  const body = request.body;
   return reply.from(`${instance.url}${path}`, {
     timeout: UPSTREAM_TIMEOUT_MS,
+    // The body is the raw bytes received; passed with its content type, reply-from sends it unchanged
+    // (left to itself it would JSON-encode a Buffer into {"type":"Buffer",...}).
+    ...(Buffer.isBuffer(body) && body.length > 0
+      ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' }
+      : {}),
     rewriteRequestHeaders: (_request, headers) => ({ ...headers, 'x-request-id': request.id }),
     onError: (upstreamReply, { error }) => {
       const failed = upstreamReply as unknown as FastifyReply;

@@ -117,6 +117,8 @@ export class RegistryDiscovery implements Discovery {
       const fresh = new Set(instances.map((i) => i.id));
       const dropAt = Date.now() + ttlSeconds * 1000;
       for (const id of this.#byId.keys()) if (!fresh.has(id) && !this.#stale.has(id)) this.#stale.set(id, dropAt);
+      const freshUrls = new Set(instances.map((i) => i.url));
+      for (const [id, known] of this.#byId) if (!fresh.has(id) && freshUrls.has(known.url)) this.#byId.delete(id);
       for (const instance of instances) {
         this.#byId.set(instance.id, instance);
         this.#stale.delete(instance.id);
@@ -124,6 +126,8 @@ export class RegistryDiscovery implements Discovery {
       this.#markSynced();
     } else if (event === 'registered') {
       const instance = data as Instance;
+      // One address is one instance: a re-registration replaces the entry it had before a registry restart.
+      for (const [id, known] of this.#byId) if (known.url === instance.url && id !== instance.id) this.#byId.delete(id);
       this.#byId.set(instance.id, instance);
       this.#stale.delete(instance.id);
     } else if (event === 'deregistered' || event === 'evicted') {
