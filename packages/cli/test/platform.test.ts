@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SERVICE_NAMES } from '@mercato/kit';
+import { waitFor } from '@mercato/kit/testing';
+import { request } from 'undici';
+import { dropServiceDatabases, freePort, launchPlatform, type PlatformProcess } from '../src/index.ts';
+
+const external = process.env.DATABASE_URL;
+const prefix = `t_up_${process.pid}`;
+let dataDir: string;
+let platform: PlatformProcess;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface ReadyBody {
+  status: string;
+  services: Record<string, number>;
+  items: { meta: { pid: string } }[];
+}
+
+async function getJson(url: string): Promise<{ status: number; body: ReadyBody }> {
+  const response = await request(url, { headersTimeout: 5_000 });
+  return { status: response.statusCode, body: (await response.body.json()) as ReadyBody };
+}
+
+async function launch(): Promise<PlatformProcess> {
+  return launchPlatform({
+    MERCATO_DATA_DIR: dataDir,
+    GATEWAY_PORT: String(await freePort()),
+    MERCATO_DB_PREFIX: prefix,
+    DATABASE_URL: external ?? '',
+  });
+}
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'mercato-up-'));
+  await chmod(dataDir, 0o755);
+  platform = await launch();
+});
+after(async () => {
+  await platform?.stop();
+  if (external) await dropServiceDatabases(external, prefix, [...SERVICE_NAMES]);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('mercato up', () => {
+  it('starts every service as its own process and the gateway reports all of them ready', async () => {
+    const { status, body } = await getJson(`${platform.gatewayUrl}/health/ready`);
+    assert.equal(status, 200);
+    assert.equal(body.status, 'ready');
+    for (const name of SERVICE_NAMES) assert.equal(body.services[name], 1, name);
+    const pids = new Set([...platform.table.values()].map((p) => p.pid));
+    assert.equal(pids.size, SERVICE_NAMES.length + 2, 'registry, gateway and every service in separate processes');
+    assert.match(platform.output(), /Mercato on Node\.js 24\./);
+  });
+
+  it('restarts a service killed with SIGKILL, and the gateway is ready again', async () => {
+    const registryUrl = platform.table.get('registry')?.url;
+    const catalog = platform.table.get('catalog');
+    assert.ok(registryUrl && catalog);
+    process.kill(catalog.pid, 'SIGKILL');
+    const replacement = await waitFor(
+      'a new catalog instance',
+      async () => {
+        const { body } = await getJson(`${registryUrl}/instances?service=catalog`);
+        const items = body.items;
+        return items.length === 1 && Number(items[0]?.meta.pid) !== catalog.pid ? items[0] : undefined;
+      },
+      30_000,
+    );
+    assert.ok(alive(Number(replacement.meta.pid)));
+    const ready = await waitFor('gateway ready', async () => (await getJson(`${platform.gatewayUrl}/health/ready`)).status === 200, 15_000);
+    assert.ok(ready);
+    assert.match(platform.output(), /catalog exited \(SIGKILL\); restarting/);
+  });
+
+  it('on SIGTERM stops every child and PostgreSQL, leaving no process behind', async () => {
+    const pids = [...platform.table.values()].map((p) => p.pid);
+    const postmasterPid = external
+      ? undefined
+      : Number((await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const code = await platform.stop();
+    assert.equal(code, 0);
+    for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still running`);
+    if (postmasterPid) assert.equal(alive(postmasterPid), false, 'postmaster still running');
+  });
+
+  it('a second start reuses the data directory', async () => {
+    platform = await launch();
+    assert.doesNotMatch(platform.output(), /initialising PostgreSQL/);
+    const { status } = await getJson(`${platform.gatewayUrl}/health/ready`);
+    assert.equal(status, 200);
+  });
+});
