@@ -1,1 +1,2 @@
+export * from './envelope.ts';
 export * from './registry.ts';

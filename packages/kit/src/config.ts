@@ -25,6 +25,10 @@ export const BaseConfig = Type.Object({
     { default: 'info' },
   ),
   MERCATO_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
+  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
+  /** Separates the NATS stream of one installation (or one test) from another's on a shared server. */
+  MERCATO_BUS_NAMESPACE: Type.String({ pattern: '^[a-z][a-z0-9_]{0,40}$', default: 'mercato' }),
+  BUS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   MERCATO_HEARTBEAT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2_000 }),
 });
 export type BaseConfig = Static<typeof BaseConfig>;
@@ -61,6 +65,7 @@ function describe(property: unknown): string {
     return `must be ${p.type === 'integer' ? 'a whole number' : 'a number'}${range}`;
   }
   if (p?.pattern === '^https?://') return 'must be an http(s) URL';
+  if (p?.pattern === '^(nats|tls)://') return 'must be a nats:// URL';
   if (p?.pattern?.startsWith('^postgres')) return 'must be a postgres:// URL';
   return 'is invalid';
 }

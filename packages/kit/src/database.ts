@@ -6,6 +6,10 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import pg from 'pg';
 
 export type { Kysely, Transaction };
+
+/** The kit's code runs on every service's schema, which it cannot name: services see their own typed one. */
+// biome-ignore lint/suspicious/noExplicitAny: the schema type belongs to each service
+export type AnySchema = any;
 export { sql };
 
 export interface Database<DB> {
@@ -66,9 +70,15 @@ class SqlFileMigrationProvider implements MigrationProvider {
  * Applies pending migrations. Kysely's migrator holds a Postgres advisory lock for the whole run and
  * applies everything in one transaction, so two instances starting at once apply each migration once.
  */
-export async function migrate(db: Kysely<unknown>, folder: string | URL): Promise<string[]> {
+export async function migrate(db: Kysely<unknown>, folder: string | URL, options: { table?: string } = {}): Promise<string[]> {
   const path = folder instanceof URL ? fileURLToPath(folder) : folder;
-  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(path) });
+  const table = options.table ?? 'kysely_migration';
+  const migrator = new Migrator({
+    db,
+    provider: new SqlFileMigrationProvider(path),
+    migrationTableName: table,
+    migrationLockTableName: `${table}_lock`,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -1,3 +1,4 @@
+export * from './bus/index.ts';
 export * from './config.ts';
 export * from './database.ts';
 export * from './discovery/discovery.ts';

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type Static, type TObject, type TProperties, Type } from 'typebox';
+import { installBusMetrics } from './bus/bus-metrics.ts';
+import { connectBus } from './bus/connect-bus.ts';
+import { consumerHandler, type Subscription } from './bus/consumer.ts';
+import { deadLetterRoutes } from './bus/dead-letters.routes.ts';
+import type { EventBus } from './bus/event-bus.ts';
+import { Outbox } from './bus/outbox.ts';
+import { OutboxRelay } from './bus/outbox-relay.ts';
 import { BaseConfig, ConfigError, loadConfig } from './config.ts';
 import { connectDatabase, type Database, migrate } from './database.ts';
 import type { Discovery } from './discovery/discovery.ts';
@@ -25,6 +32,12 @@ export interface ServiceContext<P extends TProperties = TProperties> {
   database: Database<unknown> | undefined;
   /** Other services' instances; present when the definition asks for it. */
   discovery: Discovery | undefined;
+  /** Where this service publishes events, inside its own transactions; present with a database. */
+  outbox: Outbox | undefined;
+  /** The event bus, once started; absent when neither NATS_URL nor BUS_DATABASE_URL is set. */
+  bus: EventBus | undefined;
+  /** Publishes committed outbox rows now (tests, benchmarks); resolves with how many. */
+  flushOutbox(): Promise<number>;
 }
 
 export interface ServiceDefinition<P extends TProperties = TProperties> {
@@ -40,6 +53,8 @@ export interface ServiceDefinition<P extends TProperties = TProperties> {
   /** Whether to register with the registry (every service but the registry itself). */
   register?: boolean;
   routes?: (app: FastifyInstance, context: ServiceContext<P>) => void | Promise<void>;
+  /** What the service consumes (its `handlers.ts`); handled exactly once per consumer, in a transaction. */
+  subscriptions?: (context: ServiceContext<P>) => Subscription[];
   /** An extra readiness check; `/health/ready` is 503 while it answers `ok: false`. `body` adds fields to the answer. */
   readiness?: (context: ServiceContext<P>) => Promise<{ ok: boolean; body?: Record<string, unknown> }>;
   /** Runs after the HTTP server stopped, before the database closes. */
@@ -96,7 +111,29 @@ export async function createService<P extends TProperties>(
       discovery = new RegistryDiscovery({ registryUrl: config.MERCATO_REGISTRY_URL, log });
     }
   }
-  const context: ServiceContext<P> = { name: definition.name, instanceId, config, log, metrics, database, discovery };
+  const bus = { current: undefined as EventBus | undefined, relay: undefined as OutboxRelay | undefined };
+  const context: ServiceContext<P> = {
+    name: definition.name,
+    instanceId,
+    config,
+    log,
+    metrics,
+    database,
+    discovery,
+    outbox: database ? new Outbox(definition.name) : undefined,
+    get bus() {
+      return bus.current;
+    },
+    flushOutbox: async () => (bus.relay ? bus.relay.flush() : 0),
+  };
+  const subscriptions = definition.subscriptions?.(context) ?? [];
+  const handlers = new Map<string, ReturnType<typeof consumerHandler>>();
+  const deadLetter = database ? installBusMetrics(metrics, database.pool) : undefined;
+  for (const subscription of subscriptions) {
+    if (!database) throw new Error(`${definition.name} consumes events but owns no database for its inbox`);
+    const consumer = subscription.consumer ?? definition.name;
+    handlers.set(consumer, consumerHandler({ db: database.db, consumer, subscription, log, onDeadLetter: deadLetter }));
+  }
 
   const app = createHttpApp({ log, metrics });
   let stopping = false;
@@ -114,6 +151,13 @@ export async function createService<P extends TProperties>(
     const ok = Object.values(checks).every(Boolean);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'degraded', ...extra?.body, checks });
   });
+  if (database) {
+    deadLetterRoutes(app, database.db, async (consumer, envelope) => {
+      const handler = handlers.get(consumer);
+      if (!handler) throw new Error(`no consumer ${consumer} in this service`);
+      return handler.handleNow(envelope);
+    });
+  }
   await definition.routes?.(app, context);
 
   let registration: Registration | undefined;
@@ -124,8 +168,28 @@ export async function createService<P extends TProperties>(
     context,
     async start() {
       if (database && definition.migrations) {
-        const applied = await migrate(database.db, definition.migrations);
+        const applied = [
+          ...(await migrate(database.db, new URL('./bus/migrations/', import.meta.url), { table: 'mercato_kit_migration' })),
+          ...(await migrate(database.db, definition.migrations)),
+        ];
         if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
+      }
+      bus.current = await connectBus(config, log, instanceId);
+      if (bus.current && database && databaseUrl) {
+        bus.relay = new OutboxRelay({ pool: database.pool, connectionString: databaseUrl, bus: bus.current, log });
+        bus.relay.start();
+      }
+      for (const subscription of subscriptions) {
+        const consumer = subscription.consumer ?? definition.name;
+        const handler = handlers.get(consumer);
+        if (!bus.current || !handler)
+          throw new ConfigError('BUS_DATABASE_URL', `is required: ${definition.name} consumes events (or set NATS_URL)`);
+        await bus.current.subscribe(
+          consumer,
+          subscription.events.map((e) => e.type),
+          handler.handle,
+          { concurrency: subscription.concurrency ?? 8 },
+        );
       }
       await app.listen({ port: config.PORT, host: config.MERCATO_HOST });
       started = true;
@@ -162,6 +226,8 @@ export async function createService<P extends TProperties>(
         await app.close();
       }
       await definition.onStop?.(context);
+      await bus.relay?.stop();
+      await bus.current?.close();
       discovery?.close();
       await database?.close();
       log.info(`${definition.name} stopped`);

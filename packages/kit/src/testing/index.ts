@@ -1,2 +1,3 @@
+export * from './tcp-proxy.ts';
 export * from './test-database.ts';
 export * from './wait.ts';
