@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { up } from './up.ts';
 import { UserError } from './user-error.ts';
@@ -8,6 +9,8 @@ const USAGE = `Usage: mercato <command>
 Commands:
   up [--scale service=n ...]   start the whole platform (what npm start runs)
   status [--url URL]           show the gateway's view of every service
+  dlq list [service]           list events consumers gave up on
+  dlq replay <service> <id>    run the consumer on a dead letter again
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -29,6 +32,21 @@ async function main(argv: string[]): Promise<void> {
       const { status } = await import('./status.ts');
       process.exitCode = await status(values.url ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 8080}`);
       return;
+    }
+    case 'dlq': {
+      const [action, service, id] = rest;
+      const { readRuntimeFile } = await import('./runtime-file.ts');
+      const { listDeadLetters, replayDeadLetter } = await import('./dlq.ts');
+      const { registryUrl } = await readRuntimeFile(resolve(process.env.MERCATO_DATA_DIR ?? '.mercato'));
+      if (action === 'list') {
+        process.exitCode = await listDeadLetters(registryUrl, service);
+        return;
+      }
+      if (action === 'replay' && service && id) {
+        process.exitCode = await replayDeadLetter(registryUrl, service, id);
+        return;
+      }
+      throw new UserError('usage: mercato dlq list [service] | mercato dlq replay <service> <id>');
     }
     default:
       process.stdout.write(USAGE);

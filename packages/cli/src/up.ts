@@ -6,6 +6,7 @@ import { ManagedProcess } from './managed-process.ts';
 import { checkNodeVersion } from './node-version.ts';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './postgres/embedded.ts';
 import { provisionServiceDatabases } from './postgres/provision.ts';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
 import { UserError } from './user-error.ts';
 
@@ -68,6 +69,7 @@ export async function up(options: UpOptions): Promise<void> {
       await Promise.all(byName(BUSINESS_SERVICES.map((s) => s.name)).map((p) => p.stop(STOP_GRACE_MS)));
       await Promise.all(byName(['registry']).map((p) => p.stop(STOP_GRACE_MS)));
       if (cluster) await cluster.stop().catch(() => undefined);
+      await removeRuntimeFile(dataDir);
       say('stopped');
       process.exit(code);
     })();
@@ -88,8 +90,13 @@ export async function up(options: UpOptions): Promise<void> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   try {
+    // The pg-boss bus lives in its own `bus` database of the same cluster, unless NATS carries the events.
+    const useBusDatabase = !env.NATS_URL && !env.BUS_DATABASE_URL && Boolean(adminUrl);
+    const toProvision = useBusDatabase ? [...needProvisioning, 'bus'] : needProvisioning;
     const databaseUrls =
-      adminUrl && needProvisioning.length > 0 ? await provisionServiceDatabases(adminUrl, prefix, needProvisioning) : new Map();
+      adminUrl && toProvision.length > 0 ? await provisionServiceDatabases(adminUrl, prefix, toProvision) : new Map<string, string>();
+    const busUrl = env.BUS_DATABASE_URL ?? databaseUrls.get('bus');
+    say(env.NATS_URL ? `event bus: NATS JetStream at ${env.NATS_URL}` : `event bus: pg-boss in the ${prefix}_bus database`);
     const childEnv: NodeJS.ProcessEnv = { ...env };
     delete childEnv.DATABASE_URL;
     const jsonLogs = env.MERCATO_LOG_FORMAT === 'json';
@@ -120,7 +127,8 @@ export async function up(options: UpOptions): Promise<void> {
         make(spec, i, {
           PORT: '0',
           MERCATO_REGISTRY_URL: registryUrl,
-          [`${spec.name.toUpperCase()}_DATABASE_URL`]: databaseUrls.get(spec.name),
+          [`${spec.name.toUpperCase()}_DATABASE_URL`]: databaseUrls.get(spec.name) ?? env[`${spec.name.toUpperCase()}_DATABASE_URL`],
+          ...(busUrl ? { BUS_DATABASE_URL: busUrl } : {}),
         }),
       ),
     );
@@ -133,6 +141,7 @@ export async function up(options: UpOptions): Promise<void> {
     const publicUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${gatewayPort}`;
     await waitGatewayReady(publicUrl);
 
+    await writeRuntimeFile(dataDir, { registryUrl, gatewayUrl: publicUrl, pid: process.pid });
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     printStatusTable(processes);
     say(`ready in ${seconds} s: ${publicUrl}  (Ctrl-C stops everything)`);
