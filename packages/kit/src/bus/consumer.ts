@@ -1,8 +1,8 @@
 import { type EventDefinition, EventEnvelope } from '@mercato/contracts';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { Static, TSchema } from 'typebox';
-import { Value } from 'typebox/value';
+import type { Static } from 'typebox';
+import { Compile } from 'typebox/compile';
 import type { AnySchema } from '../database.ts';
 import type { Delivery, DeliveryHandler } from './event-bus.ts';
 import { traceIdOf } from './trace-context.ts';
@@ -28,17 +28,22 @@ export interface Subscription<E extends EventDefinition = EventDefinition> {
 
 export type DeadLetterCounter = (consumer: string) => void;
 
+type Validator = { Check(value: unknown): boolean; Errors(value: unknown): { instancePath: string; message: string }[] };
+const envelopeValidator: Validator = Compile(EventEnvelope);
+
 /** Why an envelope cannot be handled at all; undefined when it is valid. */
-export function invalidEnvelopeReason(raw: unknown, schemas: ReadonlyMap<string, TSchema>): string | undefined {
-  if (!Value.Check(EventEnvelope, raw)) {
-    const [first] = Value.Errors(EventEnvelope, raw);
+export function invalidEnvelopeReason(raw: unknown, validators: ReadonlyMap<string, Validator>): string | undefined {
+  if (!envelopeValidator.Check(raw)) {
+    const [first] = envelopeValidator.Errors(raw);
     return `invalid envelope at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown'}`;
   }
-  const schema = schemas.get(raw.type);
-  if (!schema) return `no handler for event type ${raw.type}`;
-  if (!Value.Check(schema, raw.data)) {
-    const [first] = Value.Errors(schema, raw.data);
-    return `invalid ${raw.type} data at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown'}`;
+  const type = (raw as EventEnvelope).type;
+  const validator = validators.get(type);
+  if (!validator) return `no handler for event type ${type}`;
+  const data = (raw as EventEnvelope).data;
+  if (!validator.Check(data)) {
+    const [first] = validator.Errors(data);
+    return `invalid ${type} data at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown'}`;
   }
   return undefined;
 }
@@ -59,11 +64,29 @@ export async function recordDeadLetter(
   );
 }
 
+interface Pending {
+  event: EventEnvelope;
+  attempt: number;
+  settle: (error?: unknown) => void;
+}
+
+/** Deliveries gathered into one transaction at most; bounded so one commit never waits on too much work. */
+const GROUP_MAX = 64;
+/** Transactions in flight at once per consumer. */
+const GROUPS_IN_FLIGHT = 2;
+
 /**
  * Turns a Subscription into what the bus calls per delivery: validate (an invalid event goes straight
- * to the dead letters), then run the handler in one transaction with the inbox row, so a redelivered
- * event has no second effect. A handler that still fails on its last attempt sends the event to the
- * dead letters, and the delivery is acknowledged: a poison event never blocks the ones behind it.
+ * to the dead letters), then run the handler in a transaction together with the inbox row, so a
+ * redelivered event has no second effect. A handler that still fails on its last attempt sends the
+ * event to the dead letters, and the delivery is acknowledged: a poison event never blocks the ones
+ * behind it.
+ *
+ * Deliveries that arrive while a transaction is in flight are handled together in the next one
+ * (group commit): one BEGIN/COMMIT and one inbox insert for the group instead of per event. The bus
+ * never has two events of one subject in flight for one consumer, so a group holds distinct
+ * subjects. If any handler in a group throws, the group rolls back and each event runs alone, so one
+ * failure affects only its own event.
  */
 export function consumerHandler(options: {
   db: Kysely<AnySchema>;
@@ -74,23 +97,46 @@ export function consumerHandler(options: {
 }): { handle: DeliveryHandler; handleNow: (raw: unknown) => Promise<'handled' | 'duplicate'> } {
   const { db, consumer, subscription, log } = options;
   const maxAttempts = subscription.maxAttempts ?? 5;
-  const schemas = new Map(subscription.events.map((e) => [e.type, e.data]));
+  const validators = new Map<string, Validator>(subscription.events.map((e) => [e.type, Compile(e.data) as Validator]));
+  const queue: Pending[] = [];
+  let inFlight = 0;
 
-  async function run(raw: unknown, attempt: number): Promise<'handled' | 'duplicate'> {
-    const event = raw as EventEnvelope;
-    const eventLog = log.child({
-      eventId: event.id,
-      eventType: event.type,
-      subject: event.subject,
-      traceId: traceIdOf(event.traceparent),
+  function contextFor(event: EventEnvelope, tx: Transaction<AnySchema>, attempt: number): HandlerContext {
+    let child: Logger | undefined;
+    return {
+      tx,
       attempt,
-    });
+      // Made on first use: most handlers never log, and a child logger per event costs.
+      get log() {
+        child ??= log.child({
+          eventId: event.id,
+          eventType: event.type,
+          subject: event.subject,
+          traceId: traceIdOf(event.traceparent),
+          attempt,
+        });
+        return child;
+      },
+    };
+  }
+
+  /** One transaction: the inbox rows of the whole group in one statement, then each new event's handler. */
+  async function runGroup(group: readonly { event: EventEnvelope; attempt: number }[]): Promise<Map<string, 'handled' | 'duplicate'>> {
     return db.transaction().execute(async (tx) => {
-      const inserted =
-        await sql`insert into mercato_inbox (consumer, event_id) values (${consumer}, ${event.id}) on conflict do nothing`.execute(tx);
-      if (Number(inserted.numAffectedRows ?? 0) === 0) return 'duplicate' as const;
-      await subscription.handle(event as never, { tx, log: eventLog, attempt });
-      return 'handled' as const;
+      const ids = group.map((g) => g.event.id);
+      const { rows } = await sql<{ event_id: string }>`insert into mercato_inbox (consumer, event_id)
+        select ${consumer}, unnest(${ids}::uuid[]) on conflict do nothing returning event_id`.execute(tx);
+      const fresh = new Set(rows.map((r) => r.event_id));
+      const outcome = new Map<string, 'handled' | 'duplicate'>();
+      for (const { event, attempt } of group) {
+        if (!fresh.has(event.id)) {
+          outcome.set(event.id, 'duplicate');
+          continue;
+        }
+        await subscription.handle(event as never, contextFor(event, tx, attempt));
+        outcome.set(event.id, 'handled');
+      }
+      return outcome;
     });
   }
 
@@ -100,25 +146,67 @@ export function consumerHandler(options: {
     log.error({ consumer, eventId: (raw as { id?: string })?.id, reason, attempts }, 'event sent to the dead letters');
   }
 
+  /** A single event's failure: retry later, or give up into the dead letters on the last attempt. */
+  async function failed(item: Pending, error: unknown): Promise<void> {
+    if (item.attempt < maxAttempts) {
+      log.warn({ err: error, consumer, eventId: item.event.id, attempt: item.attempt }, 'handler failed; will retry');
+      item.settle(error);
+      return;
+    }
+    try {
+      await deadLetter(item.event, `failed ${item.attempt} times; last error: ${(error as Error)?.message ?? String(error)}`, item.attempt);
+      item.settle();
+    } catch (deadLetterError) {
+      item.settle(deadLetterError);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0 && inFlight < GROUPS_IN_FLIGHT) {
+      const group = queue.splice(0, GROUP_MAX);
+      inFlight += 1;
+      void (async () => {
+        try {
+          await runGroup(group);
+          for (const item of group) item.settle();
+        } catch (groupError) {
+          if (group.length === 1 && group[0]) {
+            await failed(group[0], groupError);
+          } else {
+            for (const item of group) {
+              try {
+                await runGroup([item]);
+                item.settle();
+              } catch (error) {
+                await failed(item, error);
+              }
+            }
+          }
+        } finally {
+          inFlight -= 1;
+          void drain();
+        }
+      })();
+    }
+  }
+
   return {
     async handle({ event, attempt }: Delivery) {
-      const invalid = invalidEnvelopeReason(event, schemas);
+      const invalid = invalidEnvelopeReason(event, validators);
       if (invalid) return deadLetter(event, invalid, attempt);
-      try {
-        await run(event, attempt);
-      } catch (error) {
-        if (attempt < maxAttempts) {
-          log.warn({ err: error, consumer, eventId: (event as EventEnvelope).id, attempt }, 'handler failed; will retry');
-          throw error;
-        }
-        await deadLetter(event, `failed ${attempt} times; last error: ${(error as Error)?.message ?? String(error)}`, attempt);
-      }
+      await new Promise<void>((resolve, reject) => {
+        queue.push({ event: event as EventEnvelope, attempt, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+        // Let deliveries that arrive in this same turn join the group.
+        setImmediate(() => void drain());
+      });
     },
     /** Runs the handler once, now (a replay from the dead letters); throws what the handler throws. */
     async handleNow(raw: unknown) {
-      const invalid = invalidEnvelopeReason(raw, schemas);
+      const invalid = invalidEnvelopeReason(raw, validators);
       if (invalid) throw new Error(invalid);
-      return run(raw, 1);
+      const event = raw as EventEnvelope;
+      const outcome = await runGroup([{ event, attempt: 1 }]);
+      return outcome.get(event.id) ?? 'duplicate';
     },
   };
 }

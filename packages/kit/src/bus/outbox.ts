@@ -28,22 +28,39 @@ export class Outbox {
     definition: EventDefinition<T, S>,
     input: PublishInput<S>,
   ): Promise<EventEnvelope<Static<S>>> {
-    if (!Value.Check(definition.data, input.data)) {
-      const [first] = Value.Errors(definition.data, input.data);
-      throw new Error(`${definition.type} data is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown'}`);
-    }
-    const envelope: EventEnvelope<Static<S>> = {
-      id: uuidv7(),
-      type: definition.type,
-      source: this.#source,
-      time: new Date().toISOString(),
-      subject: input.subject,
-      traceparent: childTraceparent(input.traceparent),
-      data: input.data,
-    };
-    await sql`insert into mercato_outbox (id, subject, envelope) values (${envelope.id}, ${envelope.subject}, ${JSON.stringify(envelope)}::jsonb)`.execute(
+    const [envelope] = await this.publishMany(tx, definition, [input]);
+    if (!envelope) throw new Error('nothing published');
+    return envelope;
+  }
+
+  /** Many events of one type in one statement (in the given order), e.g. a bulk change. */
+  async publishMany<T extends string, S extends TSchema>(
+    tx: Kysely<AnySchema>,
+    definition: EventDefinition<T, S>,
+    inputs: readonly PublishInput<S>[],
+  ): Promise<EventEnvelope<Static<S>>[]> {
+    const envelopes = inputs.map((input) => {
+      if (!Value.Check(definition.data, input.data)) {
+        const [first] = Value.Errors(definition.data, input.data);
+        throw new Error(`${definition.type} data is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown'}`);
+      }
+      const envelope: EventEnvelope<Static<S>> = {
+        id: uuidv7(),
+        type: definition.type,
+        source: this.#source,
+        time: new Date().toISOString(),
+        subject: input.subject,
+        traceparent: childTraceparent(input.traceparent),
+        data: input.data,
+      };
+      return envelope;
+    });
+    if (envelopes.length === 0) return [];
+    // unnest keeps the array order, so `seq` (and so publish order) follows the input order.
+    await sql`insert into mercato_outbox (id, subject, envelope)
+              select * from unnest(${envelopes.map((e) => e.id)}::uuid[], ${envelopes.map((e) => e.subject)}::text[], ${envelopes.map((e) => JSON.stringify(e))}::jsonb[])`.execute(
       tx,
     );
-    return envelope;
+    return envelopes;
   }
 }

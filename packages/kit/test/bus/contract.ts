@@ -261,6 +261,8 @@ export function busContract(bus: BusUnderTest): void {
           await second.exited;
         }
       } finally {
+        // Never leave a child behind: it would keep this test file's process alive.
+        if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
         await gammaDb.close();
       }
     });
