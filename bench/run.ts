@@ -26,7 +26,15 @@ if (!scenario) {
 
 const progress = (line: string) => process.stdout.write(`bench ${scenario.name}: ${line}\n`);
 const startedAt = new Date();
-const result = await scenario.run(args, progress);
+const result = await scenario.run(args, progress).catch((error: unknown) => {
+  // A bad option is the user's mistake: one line and the options, no stack.
+  const code = (error as { code?: unknown }).code;
+  if (error instanceof Error && (error instanceof RangeError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')))) {
+    process.stderr.write(`bench ${scenario.name}: ${error.message}\n  options: ${scenario.options ?? 'none'}\n`);
+    process.exit(1);
+  }
+  throw error;
+});
 process.stdout.write('\n');
 printTable(result.rows);
 process.stdout.write('\n');
@@ -42,7 +50,8 @@ const record = {
   summary: result.summary,
 };
 await mkdir(resultsDir, { recursive: true });
-const file = new URL(`${scenario.name}-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`, resultsDir);
+const stamp = `${startedAt.toISOString().slice(0, 19).replaceAll(':', '-')}Z`;
+const file = new URL(`${scenario.name}-${stamp}.json`, resultsDir);
 await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
 process.stdout.write(`\nwritten to bench/results/${file.pathname.split('/').pop()}\n`);
 process.exit(0);

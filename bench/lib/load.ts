@@ -19,6 +19,7 @@ export async function load(
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     requests: result.requests.total,
-    errors: result.errors + result.non2xx + result.timeouts,
+    // autocannon's `errors` already counts timeouts.
+    errors: result.errors + result.non2xx,
   };
 }

@@ -43,7 +43,7 @@ export async function measureBus(options: {
     BENCHSINK_DATABASE_URL: sinkDb.url,
     LOG_LEVEL: 'warn',
     ...options.busEnv,
-    ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=' + process.env.BENCH_PROFILE } : {}),
+    ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
   });
   const sinkDatabase = connectDatabase(sinkDb.url);
   try {

@@ -42,7 +42,9 @@ export async function launchPlatform(env: NodeJS.ProcessEnv, args: string[] = []
   try {
     result = await ready;
   } catch (error) {
-    child.kill('SIGTERM');
+    // Wait for it to stop its PostgreSQL before the caller removes the data directory.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
     throw error;
   }
   const table = new Map<string, { pid: number; url: string }>();

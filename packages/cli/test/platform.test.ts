@@ -101,4 +101,16 @@ describe('mercato up', () => {
     const { status } = await getJson(`${platform.gatewayUrl}/health/ready`);
     assert.equal(status, 200);
   });
+
+  it('after the supervisor is killed with SIGKILL, its children stop and the next start stops the orphaned PostgreSQL', async () => {
+    const pids = [...platform.table.values()].map((p) => p.pid);
+    platform.child.kill('SIGKILL');
+    await platform.exited;
+    // Each child sees its IPC channel close and stops by itself.
+    await waitFor('every child to stop', () => pids.every((pid) => !alive(pid)), 20_000);
+    platform = await launch();
+    if (!external) assert.match(platform.output(), /found a PostgreSQL left running by an earlier run \(pid \d+\); stopping it first/);
+    const { status } = await getJson(`${platform.gatewayUrl}/health/ready`);
+    assert.equal(status, 200);
+  });
 });

@@ -132,7 +132,19 @@ export async function createService<P extends TProperties>(
   for (const subscription of subscriptions) {
     if (!database) throw new Error(`${definition.name} consumes events but owns no database for its inbox`);
     const consumer = subscription.consumer ?? definition.name;
-    handlers.set(consumer, consumerHandler({ db: database.db, consumer, subscription, log, onDeadLetter: deadLetter }));
+    handlers.set(
+      consumer,
+      consumerHandler({
+        db: database.db,
+        consumer,
+        subscription,
+        log,
+        onDeadLetter: (name, event, reason) => {
+          deadLetter?.(name);
+          bus.current?.deadLettered?.(name, event, reason);
+        },
+      }),
+    );
   }
 
   const app = createHttpApp({ log, metrics });

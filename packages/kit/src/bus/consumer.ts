@@ -26,7 +26,7 @@ export interface Subscription<E extends EventDefinition = EventDefinition> {
   maxAttempts?: number;
 }
 
-export type DeadLetterCounter = (consumer: string) => void;
+export type DeadLetterCounter = (consumer: string, event: unknown, reason: string) => void;
 
 type Validator = { Check(value: unknown): boolean; Errors(value: unknown): { instancePath: string; message: string }[] };
 const envelopeValidator: Validator = Compile(EventEnvelope);
@@ -142,7 +142,7 @@ export function consumerHandler(options: {
 
   async function deadLetter(raw: unknown, reason: string, attempts: number): Promise<void> {
     await recordDeadLetter(db, consumer, raw, reason, attempts);
-    options.onDeadLetter?.(consumer);
+    options.onDeadLetter?.(consumer, raw, reason);
     log.error({ consumer, eventId: (raw as { id?: string })?.id, reason, attempts }, 'event sent to the dead letters');
   }
 

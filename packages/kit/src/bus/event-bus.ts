@@ -27,6 +27,8 @@ export interface EventBus {
   /** Durably hands events to the bus, in order. Only the outbox relay calls it. */
   publish(events: readonly EventEnvelope[]): Promise<void>;
   subscribe(consumer: string, types: readonly string[], handler: DeliveryHandler, options: SubscribeOptions): Promise<void>;
+  /** Announces on the bus that a consumer gave up on an event (NATS: a dead-letter subject); optional. */
+  deadLettered?(consumer: string, event: unknown, reason: string): void;
   /** Stops fetching and waits for handlers in flight. */
   close(): Promise<void>;
 }

@@ -89,6 +89,15 @@ export class NatsBus implements EventBus {
     }
   }
 
+  /** `<namespace>.dlq.<consumer>`, outside the stream: for an operator's tools to watch; the record is the consumer's table. */
+  deadLettered(consumer: string, event: unknown, reason: string): void {
+    try {
+      this.#nc.publish(`${this.#namespace}.dlq.${consumer}`, JSON.stringify({ consumer, reason, event }));
+    } catch (error) {
+      this.#log.debug({ err: error }, 'could not announce a dead letter');
+    }
+  }
+
   async close(): Promise<void> {
     for (const stop of this.#stops) stop();
     await Promise.allSettled(this.#loops);
