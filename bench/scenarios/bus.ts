@@ -40,7 +40,7 @@ export const scenario: Scenario = {
     try {
       const busDatabase = await createTestDatabase('bench_bus');
       try {
-        rows.push(row(await measureBus({ adapter: 'pg-boss', busEnv: { BUS_DATABASE_URL: busDatabase.url }, ...shape })));
+        rows.push(row(await measureBus({ adapter: 'pg-boss', busEnv: { BUS_DATABASE_URL: busDatabase.url, NATS_URL: '' }, ...shape })));
       } finally {
         await busDatabase.drop();
       }
