@@ -42,6 +42,7 @@ export async function measureBus(options: {
   const sink = await spawnProcess(consumerEntry, {
     BENCHSINK_DATABASE_URL: sinkDb.url,
     LOG_LEVEL: 'warn',
+    MERCATO_AUTH: 'off',
     ...options.busEnv,
     ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
   });
@@ -49,7 +50,7 @@ export async function measureBus(options: {
   try {
     publisher = await createService(
       { name: 'benchsource', register: false, migrations: benchMigrations },
-      { LOG_LEVEL: 'warn', BENCHSOURCE_DATABASE_URL: pubDb.url, ...options.busEnv },
+      { LOG_LEVEL: 'warn', MERCATO_AUTH: 'off', BENCHSOURCE_DATABASE_URL: pubDb.url, ...options.busEnv },
     );
     await publisher.start();
     const { database, outbox } = publisher.context;

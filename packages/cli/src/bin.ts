@@ -11,6 +11,7 @@ Commands:
   status [--url URL]           show the gateway's view of every service
   dlq list [service]           list events consumers gave up on
   dlq replay <service> <id>    run the consumer on a dead letter again
+  keys rotate                  start signing access tokens with a new key
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -35,18 +36,27 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'dlq': {
       const [action, service, id] = rest;
+      const dataDir = resolve(process.env.MERCATO_DATA_DIR ?? '.mercato');
       const { readRuntimeFile } = await import('./runtime-file.ts');
       const { listDeadLetters, replayDeadLetter } = await import('./dlq.ts');
-      const { registryUrl } = await readRuntimeFile(resolve(process.env.MERCATO_DATA_DIR ?? '.mercato'));
+      const { registryUrl } = await readRuntimeFile(dataDir);
       if (action === 'list') {
-        process.exitCode = await listDeadLetters(registryUrl, service);
+        process.exitCode = await listDeadLetters(dataDir, registryUrl, service);
         return;
       }
       if (action === 'replay' && service && id) {
-        process.exitCode = await replayDeadLetter(registryUrl, service, id);
+        process.exitCode = await replayDeadLetter(dataDir, registryUrl, service, id);
         return;
       }
       throw new UserError('usage: mercato dlq list [service] | mercato dlq replay <service> <id>');
+    }
+    case 'keys': {
+      if (rest[0] !== 'rotate') throw new UserError('usage: mercato keys rotate');
+      const dataDir = resolve(process.env.MERCATO_DATA_DIR ?? '.mercato');
+      const { readRuntimeFile } = await import('./runtime-file.ts');
+      const { rotateKeys } = await import('./keys.ts');
+      process.exitCode = await rotateKeys(dataDir, (await readRuntimeFile(dataDir)).registryUrl);
+      return;
     }
     default:
       process.stdout.write(USAGE);

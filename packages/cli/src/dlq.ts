@@ -1,5 +1,6 @@
 import { SERVICE_NAMES } from '@mercato/kit';
 import { request } from 'undici';
+import { cliToken, instanceUrl } from './cli-token.ts';
 import { UserError } from './user-error.ts';
 
 interface DeadLetter {
@@ -12,14 +13,8 @@ interface DeadLetter {
   failedAt: string;
 }
 
-async function instanceUrl(registryUrl: string, service: string): Promise<string | undefined> {
-  const response = await request(`${registryUrl}/instances?service=${service}`, { headersTimeout: 3_000 });
-  const { items } = (await response.body.json()) as { items: { url: string }[] };
-  return items[0]?.url;
-}
-
 /** `mercato dlq list [service]`: the open dead letters of every (or one) service. */
-export async function listDeadLetters(registryUrl: string, only?: string): Promise<number> {
+export async function listDeadLetters(dataDir: string, registryUrl: string, only?: string): Promise<number> {
   const services = only ? [only] : [...SERVICE_NAMES];
   let total = 0;
   for (const service of services) {
@@ -28,7 +23,11 @@ export async function listDeadLetters(registryUrl: string, only?: string): Promi
       process.stdout.write(`${service}: no running instance\n`);
       continue;
     }
-    const response = await request(`${url}/internal/dead-letters?limit=100`, { headersTimeout: 5_000 });
+    const token = await cliToken(dataDir, registryUrl, service);
+    const response = await request(`${url}/internal/dead-letters?limit=100`, {
+      headersTimeout: 5_000,
+      headers: { authorization: `Bearer ${token}` },
+    });
     const { items } = (await response.body.json()) as { items: DeadLetter[] };
     total += items.length;
     for (const item of items) {
@@ -42,12 +41,14 @@ export async function listDeadLetters(registryUrl: string, only?: string): Promi
 }
 
 /** `mercato dlq replay <service> <id>`: runs the consumer's handler on the event again. */
-export async function replayDeadLetter(registryUrl: string, service: string, id: string): Promise<number> {
+export async function replayDeadLetter(dataDir: string, registryUrl: string, service: string, id: string): Promise<number> {
   const url = await instanceUrl(registryUrl, service);
   if (!url) throw new UserError(`No running instance of ${service}.`);
+  const token = await cliToken(dataDir, registryUrl, service);
   const response = await request(`${url}/internal/dead-letters/${encodeURIComponent(id)}/replay`, {
     method: 'POST',
     headersTimeout: 30_000,
+    headers: { authorization: `Bearer ${token}` },
   });
   const body = (await response.body.json()) as { outcome?: string; detail?: string };
   if (response.statusCode === 200) {

@@ -7,6 +7,7 @@ import { checkNodeVersion } from './node-version.ts';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './postgres/embedded.ts';
 import { provisionServiceDatabases } from './postgres/provision.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
+import { clientSecretHashes, ensureSecrets } from './secrets.ts';
 import { BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
 import { UserError } from './user-error.ts';
 
@@ -99,6 +100,9 @@ export async function up(options: UpOptions): Promise<void> {
     say(env.NATS_URL ? `event bus: NATS JetStream at ${env.NATS_URL}` : `event bus: pg-boss in the ${prefix}_bus database`);
     const childEnv: NodeJS.ProcessEnv = { ...env };
     delete childEnv.DATABASE_URL;
+    const clientIds = [...BUSINESS_SERVICES.map((s) => s.name), GATEWAY.name, 'mercato'];
+    const secrets = await ensureSecrets(dataDir, clientIds, say);
+    const credentials = (name: string) => ({ MERCATO_CLIENT_ID: name, MERCATO_CLIENT_SECRET: secrets.clients[name] });
     const jsonLogs = env.MERCATO_LOG_FORMAT === 'json';
     const make = (spec: ProcessSpec, index: number, extra: NodeJS.ProcessEnv) => {
       const name = index === 0 ? spec.name : `${spec.name}#${index + 1}`;
@@ -129,13 +133,21 @@ export async function up(options: UpOptions): Promise<void> {
           MERCATO_REGISTRY_URL: registryUrl,
           [`${spec.name.toUpperCase()}_DATABASE_URL`]: databaseUrls.get(spec.name) ?? env[`${spec.name.toUpperCase()}_DATABASE_URL`],
           ...(busUrl ? { BUS_DATABASE_URL: busUrl } : {}),
+          ...credentials(spec.name),
+          ...(spec.name === 'identity'
+            ? { MERCATO_DATA_KEY: env.MERCATO_DATA_KEY ?? secrets.dataKey, IDENTITY_SERVICE_CLIENTS: clientSecretHashes(secrets.clients) }
+            : {}),
         }),
       ),
     );
     for (const s of services) s.start();
     await Promise.all(services.map(waitReady));
 
-    const gateway = make(GATEWAY, 0, { GATEWAY_PORT: String(gatewayPort), MERCATO_REGISTRY_URL: registryUrl });
+    const gateway = make(GATEWAY, 0, {
+      GATEWAY_PORT: String(gatewayPort),
+      MERCATO_REGISTRY_URL: registryUrl,
+      ...credentials(GATEWAY.name),
+    });
     gateway.start();
     await waitReady(gateway);
     const publicUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${gatewayPort}`;

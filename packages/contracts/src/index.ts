@@ -1,2 +1,4 @@
+export * from './address.ts';
 export * from './envelope.ts';
+export * from './identity.ts';
 export * from './registry.ts';

@@ -29,6 +29,12 @@ export const BaseConfig = Type.Object({
   /** Separates the NATS stream of one installation (or one test) from another's on a shared server. */
   MERCATO_BUS_NAMESPACE: Type.String({ pattern: '^[a-z][a-z0-9_]{0,40}$', default: 'mercato' }),
   BUS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** `required`: every call but /health/* needs a valid user or service token. `off` only for tests of the kit itself. */
+  MERCATO_AUTH: Type.Union([Type.Literal('required'), Type.Literal('off')], { default: 'required' }),
+  MERCATO_ISSUER: Type.String({ minLength: 1, maxLength: 200, default: 'mercato' }),
+  /** OAuth2 client credentials of this service at identity (provisioned by `mercato up`). */
+  MERCATO_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  MERCATO_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
   MERCATO_HEARTBEAT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2_000 }),
 });
 export type BaseConfig = Static<typeof BaseConfig>;

@@ -19,8 +19,9 @@ function requestIdOf(request: IncomingMessage): string {
  * Fastify as every service runs it: problem+json errors, request ids, 1 MiB bodies, unknown body
  * fields rejected (Fastify's default would silently strip them), RED metrics and `/metrics`.
  */
-export function createHttpApp(options: { log: Logger; metrics: Metrics }): FastifyInstance {
+export function createHttpApp(options: { log: Logger; metrics: Metrics; https?: { cert: Buffer; key: Buffer } }): FastifyInstance {
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     loggerInstance: options.log,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,

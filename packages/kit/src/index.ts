@@ -1,3 +1,4 @@
+export * from './auth/index.ts';
 export * from './bus/index.ts';
 export * from './config.ts';
 export * from './database.ts';
@@ -6,6 +7,7 @@ export * from './discovery/dns-discovery.ts';
 export * from './discovery/registration.ts';
 export * from './discovery/registry-discovery.ts';
 export * from './discovery/sse.ts';
+export * from './http/index.ts';
 export * from './http-app.ts';
 export * from './logger.ts';
 export * from './main.ts';

@@ -47,6 +47,8 @@ export class HttpProblem extends Error {
   readonly detail: string;
   readonly extensions: Record<string, unknown>;
   readonly headers: Record<string, string>;
+  /** Fastify and its plugins read the status from here. */
+  readonly statusCode: number;
   constructor(
     problem: ProblemType,
     detail: string,
@@ -58,6 +60,7 @@ export class HttpProblem extends Error {
     this.detail = detail;
     this.extensions = options.extensions ?? {};
     this.headers = options.headers ?? {};
+    this.statusCode = problem.status;
   }
 }
 

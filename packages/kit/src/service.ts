@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { type Static, type TObject, type TProperties, Type } from 'typebox';
+import { request } from 'undici';
+import { installServiceAuth } from './auth/auth-hook.ts';
+import { ServiceTokens } from './auth/service-tokens.ts';
+import { type JwksSource, TokenVerifier } from './auth/token-verifier.ts';
 import { installBusMetrics } from './bus/bus-metrics.ts';
 import { connectBus } from './bus/connect-bus.ts';
 import { consumerHandler, type Subscription } from './bus/consumer.ts';
@@ -36,6 +41,10 @@ export interface ServiceContext<P extends TProperties = TProperties> {
   outbox: Outbox | undefined;
   /** The event bus, once started; absent when neither NATS_URL nor BUS_DATABASE_URL is set. */
   bus: EventBus | undefined;
+  /** Verifies access tokens (user, or service tokens addressed to this service). */
+  verifier: TokenVerifier;
+  /** Service tokens for calls to other services; present when this service has client credentials. */
+  serviceTokens: ServiceTokens | undefined;
   /** Publishes committed outbox rows now (tests, benchmarks); resolves with how many. */
   flushOutbox(): Promise<number>;
 }
@@ -48,8 +57,18 @@ export interface ServiceDefinition<P extends TProperties = TProperties> {
   migrations?: URL;
   /** The env var that holds the listening port, when not `PORT` (the gateway's is `GATEWAY_PORT`). */
   port?: { variable: string; default: number };
-  /** Whether this service looks up others (the gateway does). */
+  /** Whether this service must look up others (the gateway does); others get discovery when it is configured. */
   discovery?: boolean;
+  /**
+   * `service` (default): every call but /health/* needs a token. `edge`: the gateway, which verifies
+   * tokens when present and decides per route. `none`: the registry, which every process must reach
+   * before it can have a token (keep it on the internal network).
+   */
+  auth?: 'service' | 'edge' | 'none';
+  /** Paths a service answers without a token (identity's JWKS and token endpoint). */
+  publicPaths?: readonly string[];
+  /** Where verification keys come from; default: identity's JWKS, found through discovery. */
+  jwks?: (context: ServiceContext<P>) => JwksSource;
   /** Whether to register with the registry (every service but the registry itself). */
   register?: boolean;
   routes?: (app: FastifyInstance, context: ServiceContext<P>) => void | Promise<void>;
@@ -57,6 +76,10 @@ export interface ServiceDefinition<P extends TProperties = TProperties> {
   subscriptions?: (context: ServiceContext<P>) => Subscription[];
   /** An extra readiness check; `/health/ready` is 503 while it answers `ok: false`. `body` adds fields to the answer. */
   readiness?: (context: ServiceContext<P>) => Promise<{ ok: boolean; body?: Record<string, unknown> }>;
+  /** Serve HTTPS with this certificate and key (the gateway, from MERCATO_TLS_CERT / MERCATO_TLS_KEY). */
+  https?: (context: ServiceContext<P>) => { cert: Buffer; key: Buffer } | undefined;
+  /** Runs after migrations and the bus are up, before the port opens (load keys, create first rows). */
+  beforeListen?: (context: ServiceContext<P>) => Promise<void>;
   /** Runs after the HTTP server stopped, before the database closes. */
   onStop?: (context: ServiceContext<P>) => Promise<void>;
 }
@@ -103,14 +126,22 @@ export async function createService<P extends TProperties>(
   const metrics = createMetrics({ service: definition.name, instance: instanceId });
   const database = databaseUrl ? connectDatabase(databaseUrl, { applicationName: instanceId }) : undefined;
   let discovery: Discovery | undefined;
-  if (definition.discovery) {
-    if (config.DISCOVERY === 'dns') {
-      discovery = new DnsDiscovery({ port: config.MERCATO_DNS_PORT, services: SERVICE_NAMES });
-    } else {
-      if (!config.MERCATO_REGISTRY_URL) throw new ConfigError('MERCATO_REGISTRY_URL', 'is required unless DISCOVERY=dns');
-      discovery = new RegistryDiscovery({ registryUrl: config.MERCATO_REGISTRY_URL, log });
-    }
+  if (config.DISCOVERY === 'dns') {
+    discovery = new DnsDiscovery({ port: config.MERCATO_DNS_PORT, services: SERVICE_NAMES });
+  } else if (config.MERCATO_REGISTRY_URL && definition.auth !== 'none') {
+    discovery = new RegistryDiscovery({ registryUrl: config.MERCATO_REGISTRY_URL, log });
+  } else if (definition.discovery) {
+    throw new ConfigError('MERCATO_REGISTRY_URL', 'is required unless DISCOVERY=dns');
   }
+  const serviceTokens =
+    discovery && config.MERCATO_CLIENT_SECRET
+      ? new ServiceTokens({
+          clientId: config.MERCATO_CLIENT_ID ?? definition.name,
+          clientSecret: config.MERCATO_CLIENT_SECRET,
+          discovery,
+          log,
+        })
+      : undefined;
   const bus = { current: undefined as EventBus | undefined, relay: undefined as OutboxRelay | undefined };
   const context: ServiceContext<P> = {
     name: definition.name,
@@ -125,7 +156,14 @@ export async function createService<P extends TProperties>(
       return bus.current;
     },
     flushOutbox: async () => (bus.relay ? bus.relay.flush() : 0),
+    serviceTokens,
+    verifier: undefined as unknown as TokenVerifier,
   };
+  context.verifier = new TokenVerifier({
+    source: definition.jwks ? definition.jwks(context) : identityJwks(discovery),
+    issuer: config.MERCATO_ISSUER,
+    service: definition.name,
+  });
   const subscriptions = definition.subscriptions?.(context) ?? [];
   const handlers = new Map<string, ReturnType<typeof consumerHandler>>();
   const deadLetter = database ? installBusMetrics(metrics, database.pool) : undefined;
@@ -147,7 +185,14 @@ export async function createService<P extends TProperties>(
     );
   }
 
-  const app = createHttpApp({ log, metrics });
+  const https = definition.https?.(context);
+  const app = createHttpApp({ log, metrics, https });
+  // Every route's schema becomes the service's OpenAPI document at GET /openapi.json (the gateway merges them at /docs).
+  await app.register(swagger, { openapi: { info: { title: `Mercato ${definition.name}`, version: '1' } } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if ((definition.auth ?? 'service') === 'service' && config.MERCATO_AUTH === 'required') {
+    installServiceAuth(app, context.verifier, definition.publicPaths ?? []);
+  }
   let stopping = false;
   // Keep-alive clients would hold a draining server open until the bound: answer in-flight requests with `close`.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -203,12 +248,13 @@ export async function createService<P extends TProperties>(
           { concurrency: subscription.concurrency ?? 8 },
         );
       }
+      await definition.beforeListen?.(context);
       await app.listen({ port: config.PORT, host: config.MERCATO_HOST });
       started = true;
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.PORT;
       const advertisedHost = config.MERCATO_HOST === '0.0.0.0' || config.MERCATO_HOST === '::' ? '127.0.0.1' : config.MERCATO_HOST;
-      const url = config.MERCATO_ADVERTISE_URL ?? `http://${advertisedHost}:${port}`;
+      const url = config.MERCATO_ADVERTISE_URL ?? `${https ? 'https' : 'http'}://${advertisedHost}:${port}`;
       if (definition.register !== false && config.DISCOVERY === 'registry' && config.MERCATO_REGISTRY_URL) {
         registration = new Registration({
           registryUrl: config.MERCATO_REGISTRY_URL,
@@ -244,5 +290,19 @@ export async function createService<P extends TProperties>(
       await database?.close();
       log.info(`${definition.name} stopped`);
     },
+  };
+}
+
+/** Identity's public keys, fetched from whichever identity instance discovery knows. */
+function identityJwks(discovery: Discovery | undefined): JwksSource {
+  return async () => {
+    const identity = discovery?.pick('identity');
+    if (!identity) throw new Error('no identity instance is known: cannot fetch signing keys');
+    const response = await request(`${identity.url}/.well-known/jwks.json`, { headersTimeout: 3_000 });
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new Error(`identity answered ${response.statusCode} for its JWKS`);
+    }
+    return (await response.body.json()) as Awaited<ReturnType<JwksSource>>;
   };
 }

@@ -9,7 +9,7 @@ before(async () => {
   database = await createTestDatabase('health');
   service = await createService(
     { name: 'probe', register: false, migrations: new URL('./fixtures/migrations/', import.meta.url) },
-    { LOG_LEVEL: 'silent', PROBE_DATABASE_URL: database.url },
+    { LOG_LEVEL: 'silent', MERCATO_AUTH: 'off', PROBE_DATABASE_URL: database.url },
   );
   await service.start();
 });

@@ -12,7 +12,7 @@ before(async () => {
         app.get('/items/:id', async () => ({ ok: true }));
       },
     },
-    { LOG_LEVEL: 'silent' },
+    { LOG_LEVEL: 'silent', MERCATO_AUTH: 'off' },
   );
 });
 after(() => service.app.close());

@@ -26,7 +26,7 @@ before(async () => {
         });
       },
     },
-    { LOG_LEVEL: 'silent' },
+    { LOG_LEVEL: 'silent', MERCATO_AUTH: 'off' },
   );
 });
 after(() => service.app.close());

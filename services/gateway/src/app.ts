@@ -1,16 +1,58 @@
+import { readFileSync } from 'node:fs';
 import replyFrom from '@fastify/reply-from';
-import type { ServiceDefinition } from '@mercato/kit';
+import { ConfigError, type ServiceDefinition } from '@mercato/kit';
+import { Type } from 'typebox';
+import { installEdgeAuth } from './edge-auth.ts';
+import { installRateLimits } from './rate-limits.ts';
+import { docsRoutes } from './routes/docs.routes.ts';
 import { healthRoutes, serviceCounts } from './routes/health.routes.ts';
 import { proxyRoutes } from './routes/proxy.routes.ts';
+import { installSecurityHeaders } from './security-headers.ts';
+
+const GatewayConfig = Type.Object({
+  MERCATO_RATE_LIMIT_ANON: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1200 }),
+  MERCATO_RATE_LIMIT_USER: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1200 }),
+  MERCATO_RATE_LIMIT_AUTH: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 30 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Comma-separated origins allowed to call the API from a browser (CORS); empty: same origin only. */
+  MERCATO_CORS_ORIGINS: Type.String({ default: '' }),
+  /** PEM files: when both are set the gateway serves HTTPS. */
+  MERCATO_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  MERCATO_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+});
 
 /** The gateway: the only public entry. Owns nothing durable. */
-export function gatewayDefinition(): ServiceDefinition {
+export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['properties']> {
   return {
     name: 'gateway',
+    config: GatewayConfig,
     port: { variable: 'GATEWAY_PORT', default: 8080 },
     discovery: true,
-    async routes(app, { discovery }) {
+    auth: 'edge',
+    https({ config }) {
+      if (!config.MERCATO_TLS_CERT && !config.MERCATO_TLS_KEY) return undefined;
+      if (!config.MERCATO_TLS_CERT || !config.MERCATO_TLS_KEY)
+        throw new ConfigError('MERCATO_TLS_KEY', 'and MERCATO_TLS_CERT must be set together');
+      try {
+        return { cert: readFileSync(config.MERCATO_TLS_CERT), key: readFileSync(config.MERCATO_TLS_KEY) };
+      } catch (error) {
+        throw new ConfigError('MERCATO_TLS_CERT', `or MERCATO_TLS_KEY cannot be read (${(error as Error).message})`);
+      }
+    },
+    async routes(app, { discovery, config, verifier, serviceTokens }) {
       if (!discovery) throw new Error('the gateway needs discovery');
+      await installSecurityHeaders(
+        app,
+        config.MERCATO_CORS_ORIGINS.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      );
+      installEdgeAuth(app, verifier);
+      await installRateLimits(
+        app,
+        { anonymous: config.MERCATO_RATE_LIMIT_ANON, user: config.MERCATO_RATE_LIMIT_USER, auth: config.MERCATO_RATE_LIMIT_AUTH },
+        config.REDIS_URL,
+      );
       // Bodies are forwarded byte for byte; the 1 MiB limit still applies here.
       app.removeAllContentTypeParsers();
       app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -19,7 +61,8 @@ export function gatewayDefinition(): ServiceDefinition {
         disableRequestLogging: true,
       });
       healthRoutes(app, discovery);
-      proxyRoutes(app, discovery);
+      await docsRoutes(app, discovery, serviceTokens);
+      proxyRoutes(app, discovery, serviceTokens);
     },
     async readiness({ discovery }) {
       if (!discovery) return { ok: false };

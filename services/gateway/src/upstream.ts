@@ -1,53 +1,119 @@
-import { CommonProblems, type Discovery, sendProblem } from '@mercato/kit';
+import type { Instance } from '@mercato/contracts';
+import { CommonProblems, connectionFailure, type Discovery, IDEMPOTENT_METHODS, sendProblem, UpstreamUnavailableError } from '@mercato/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { resilienceFor } from './resilience.ts';
 
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'EPIPE',
-]);
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'FST_REPLY_FROM_GATEWAY_TIMEOUT']);
 
 /** Upstream answer time bound: a slow service becomes a 504, never a hung client. */
 export const UPSTREAM_TIMEOUT_MS = 10_000;
 
-/** Forwards the request as it came (method, path, query, headers, body) to one instance of `service`. */
+export interface ForwardOptions {
+  /** Headers added to the forwarded request, replacing the client's of the same name (e.g. `authorization`). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Forwards the request as it came (method, path, query, headers, body) to one instance of `service`.
+ *
+ * Resilience (see resilience.ts): while the service's circuit is open the answer is an immediate 503
+ * with `Retry-After` and the upstream is not called; after the pause one request probes it. An
+ * idempotent request whose connection fails before an answer (refused, reset, connect timeout) is
+ * sent once more to another instance. 5xx answers, connection failures and timeouts count against
+ * the circuit; the client still gets the upstream's answer, a 503, or a 504 after 10 s.
+ */
 export function forward(
   discovery: Discovery,
   service: string,
   request: FastifyRequest,
   reply: FastifyReply,
   path = request.url,
+  options: ForwardOptions = {},
 ): FastifyReply {
-  const instance = discovery.pick(service);
-  if (!instance) {
-    return sendProblem(reply, CommonProblems.serviceUnavailable, `No instance of ${service} is available; try again shortly.`, {
-      service,
-    }).header('retry-after', '1');
+  const resilience = resilienceFor(discovery, request.server.log);
+  const first = resilience.picker.pick(service);
+  if (!first) {
+    reply.header('retry-after', '1');
+    return sendProblem(reply, CommonProblems.serviceUnavailable, `No instance of ${service} is available; try again shortly.`, { service });
   }
+  const extraHeaders: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) extraHeaders[name.toLowerCase()] = value;
   const body = request.body;
-  return reply.from(`${instance.url}${path}`, {
-    timeout: UPSTREAM_TIMEOUT_MS,
-    // The body is the raw bytes received; passed with its content type, reply-from sends it unchanged
-    // (left to itself it would JSON-encode a Buffer into {"type":"Buffer",...}).
-    ...(Buffer.isBuffer(body) && body.length > 0
-      ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' }
-      : {}),
-    rewriteRequestHeaders: (_request, headers) => ({ ...headers, 'x-request-id': request.id }),
-    onError: (upstreamReply, { error }) => {
-      const failed = upstreamReply as unknown as FastifyReply;
-      const cause = (error as { cause?: { code?: string } }).cause;
-      const code = cause?.code ?? (error as { code?: string }).code ?? '';
-      request.log.warn({ service, upstream: instance.url, code }, 'upstream call failed');
-      if (TIMED_OUT.has(code) || (error as { statusCode?: number }).statusCode === 504) {
-        return sendProblem(failed, CommonProblems.upstreamTimeout, `${service} did not answer in time.`, { service });
+  const maxAttempts = IDEMPOTENT_METHODS.has(request.method) ? resilience.attempts : 1;
+
+  const exchange = () =>
+    new Promise<{ failed: boolean }>((settle) => {
+      let settled = false;
+      const done = (failed: boolean) => {
+        if (settled) return;
+        settled = true;
+        settle({ failed });
+      };
+      // A client that goes away before the answer gets neither hook below; the breaker must still hear back.
+      reply.raw.once('close', () => done(false));
+      const tried = new Set<string>();
+      const send = (instance: Instance) => {
+        tried.add(instance.url);
+        reply.from(`${instance.url}${path}`, {
+          timeout: UPSTREAM_TIMEOUT_MS,
+          // The body is the raw bytes received; passed with its content type, reply-from sends it unchanged
+          // (left to itself it would JSON-encode a Buffer into {"type":"Buffer",...}).
+          ...(Buffer.isBuffer(body) && body.length > 0
+            ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' }
+            : {}),
+          // reply-from's own retries go to the same instance (and repeat a GET answered 503 up to ten
+          // times, piling onto an overloaded service); retries here go to another instance.
+          retryDelay: () => null,
+          rewriteRequestHeaders: (_request, headers) => ({ ...headers, ...extraHeaders, 'x-request-id': request.id }),
+          onResponse: (_request, upstreamReply, response) => {
+            resilience.picker.markReachable(instance.url);
+            done(response.statusCode >= 500);
+            upstreamReply.send(response.stream);
+          },
+          onError: (upstreamReply, { error }) => {
+            const failed = upstreamReply as unknown as FastifyReply;
+            const connection = connectionFailure(error);
+            if (connection?.phase === 'connect') resilience.picker.markUnreachable(instance.url);
+            if (connection && tried.size < maxAttempts && !failed.sent) {
+              const next = resilience.picker.pick(service, tried);
+              if (next) {
+                request.log.warn(
+                  { service, upstream: instance.url, code: connection.code, next: next.url },
+                  'upstream connection failed; retrying',
+                );
+                send(next);
+                return;
+              }
+            }
+            done(true);
+            const cause = (error as { cause?: { code?: string } }).cause;
+            const code = connection?.code ?? cause?.code ?? (error as { code?: string }).code ?? '';
+            request.log.warn({ service, upstream: instance.url, code }, 'upstream call failed');
+            if (!connection && (TIMED_OUT.has(code) || (error as { statusCode?: number }).statusCode === 504)) {
+              sendProblem(failed, CommonProblems.upstreamTimeout, `${service} did not answer in time.`, { service });
+              return;
+            }
+            failed.header('retry-after', '1');
+            const detail = connection ? `${service} is unreachable right now; try again shortly.` : `${service} failed to answer.`;
+            sendProblem(failed, CommonProblems.serviceUnavailable, detail, { service });
+          },
+        });
+      };
+      send(first);
+    });
+
+  resilience.breakers
+    .for(service)
+    .run(exchange, { isFailure: (outcome) => outcome.failed })
+    .catch((error: unknown) => {
+      if (reply.sent) return;
+      if (error instanceof UpstreamUnavailableError) {
+        reply.header('retry-after', String(error.retryAfterSeconds));
+        sendProblem(reply, CommonProblems.serviceUnavailable, error.detail, { service });
+        return;
       }
-      const detail = UNREACHABLE.has(code) ? `${service} is unreachable right now; try again shortly.` : `${service} failed to answer.`;
-      return sendProblem(failed, CommonProblems.serviceUnavailable, detail, { service }).header('retry-after', '1');
-    },
-  });
+      request.log.error({ err: error, service }, 'forwarding failed');
+      sendProblem(reply, CommonProblems.internal, 'Something went wrong on our side; it has been logged.');
+    });
+  return reply;
 }

@@ -6,7 +6,7 @@ import { registryDefinition } from '@mercato/registry';
 import { request } from 'undici';
 import { gatewayDefinition } from '../src/app.ts';
 
-const quiet = { LOG_LEVEL: 'silent' };
+const quiet = { LOG_LEVEL: 'silent', MERCATO_AUTH: 'off' };
 let registry: Service;
 let registryUrl: string;
 let catalog: Service;

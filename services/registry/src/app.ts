@@ -17,6 +17,7 @@ export function registryDefinition(): ServiceDefinition<(typeof RegistryConfig)[
     name: 'registry',
     config: RegistryConfig,
     register: false,
+    auth: 'none',
     routes(app, { config, log }) {
       const table = new InstanceTable(config.REGISTRY_TTL_SECONDS * 1000);
       hub = new WatchHub();

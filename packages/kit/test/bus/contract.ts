@@ -53,7 +53,7 @@ export function busContract(bus: BusUnderTest): void {
       definition = consumerDefinition(name),
       busUrl = bus.url(),
     ): Promise<Service> {
-      const env = { LOG_LEVEL: 'silent', [`${name.toUpperCase()}_DATABASE_URL`]: db[dbName].url, ...bus.env(busUrl) };
+      const env = { LOG_LEVEL: 'silent', MERCATO_AUTH: 'off', [`${name.toUpperCase()}_DATABASE_URL`]: db[dbName].url, ...bus.env(busUrl) };
       const service = await createService(definition, env);
       await service.start();
       services.push(service);

@@ -1,13 +1,28 @@
-import type { Discovery } from '@mercato/kit';
-import type { FastifyInstance } from 'fastify';
+import type { Discovery, ServiceTokens } from '@mercato/kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ROUTE_TABLE } from '../route-table.ts';
 import { forward } from '../upstream.ts';
 
+/**
+ * Headers the gateway adds to a forwarded call: the shopper's own token travels as it came (the
+ * service verifies it again); an anonymous call carries the gateway's service token instead, since
+ * every service port refuses unauthenticated calls. `x-forwarded-for` tells identity who is signing in.
+ */
+export async function upstreamHeaders(
+  request: FastifyRequest,
+  service: string,
+  tokens: ServiceTokens | undefined,
+): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { 'x-forwarded-for': request.ip };
+  if (request.principal?.kind !== 'user' && tokens) headers.authorization = `Bearer ${await tokens.tokenFor(service)}`;
+  return headers;
+}
+
 /** Every public API path is forwarded to the service that owns it (server-side discovery). */
-export function proxyRoutes(app: FastifyInstance, discovery: Discovery): void {
+export function proxyRoutes(app: FastifyInstance, discovery: Discovery, tokens: ServiceTokens | undefined): void {
   for (const { prefix, service } of ROUTE_TABLE) {
-    const handler = (request: Parameters<typeof forward>[2], reply: Parameters<typeof forward>[3]) =>
-      forward(discovery, service, request, reply);
+    const handler = async (request: FastifyRequest, reply: FastifyReply) =>
+      forward(discovery, service, request, reply, request.url, { headers: await upstreamHeaders(request, service, tokens) });
     app.all(prefix, handler);
     app.all(`${prefix}/*`, handler);
   }

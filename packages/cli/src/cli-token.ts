@@ -1,0 +1,27 @@
+import { request } from 'undici';
+import { readSecrets } from './secrets.ts';
+import { UserError } from './user-error.ts';
+
+/** An instance URL of `service`, as the registry knows it. */
+export async function instanceUrl(registryUrl: string, service: string): Promise<string | undefined> {
+  const response = await request(`${registryUrl}/instances?service=${service}`, { headersTimeout: 3_000 });
+  const { items } = (await response.body.json()) as { items: { url: string }[] };
+  return items[0]?.url;
+}
+
+/** A service token for the `mercato` command, addressed to `audience`, from the credentials `mercato up` keeps in the data dir. */
+export async function cliToken(dataDir: string, registryUrl: string, audience: string): Promise<string> {
+  const secrets = await readSecrets(dataDir);
+  const secret = secrets?.clients.mercato;
+  if (!secret) throw new UserError(`No credentials for the mercato command in ${dataDir}; start the platform once with 'npm start'.`);
+  const identity = await instanceUrl(registryUrl, 'identity');
+  if (!identity) throw new UserError('No running identity instance; is the platform up?');
+  const response = await request(`${identity}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'mercato', client_secret: secret, audience }),
+  });
+  const body = (await response.body.json()) as { access_token?: string; detail?: string };
+  if (!body.access_token) throw new UserError(`identity refused the mercato command a token: ${body.detail ?? response.statusCode}`);
+  return body.access_token;
+}

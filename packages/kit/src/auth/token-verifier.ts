@@ -1,0 +1,90 @@
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import { type Principal, USER_AUDIENCE } from './principal.ts';
+
+/** Fetches the current JWKS (from identity, found through discovery, or from identity's own store). */
+export type JwksSource = () => Promise<JSONWebKeySet>;
+
+/** A JWKS is refetched for an unknown `kid` at most this often, so forged kids cannot hammer identity. */
+const REFETCH_MIN_MS = 5_000;
+
+export class InvalidTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+/**
+ * Verifies access tokens: EdDSA only (so `alg: none` and HMAC confusion are refused), issuer and
+ * audience checked, expiry enforced. Keys are cached; an unknown `kid` refetches the JWKS once
+ * (rotation), rate-limited.
+ */
+export class TokenVerifier {
+  readonly #source: JwksSource;
+  readonly #issuer: string;
+  readonly #audiences: string[];
+  readonly #refetchMinMs: number;
+  #keys: ReturnType<typeof createLocalJWKSet> | undefined;
+  #fetchedAt = 0;
+  #fetching: Promise<void> | undefined;
+
+  /** `service` is the verifying service's own name: service tokens must be addressed to it. */
+  constructor(options: { source: JwksSource; issuer: string; service: string; acceptUserTokens?: boolean; refetchMinMs?: number }) {
+    this.#source = options.source;
+    this.#refetchMinMs = options.refetchMinMs ?? REFETCH_MIN_MS;
+    this.#issuer = options.issuer;
+    this.#audiences = options.acceptUserTokens === false ? [options.service] : [USER_AUDIENCE, options.service];
+  }
+
+  async verify(token: string): Promise<Principal> {
+    try {
+      const payload = await this.#verifyWithRefetch(token);
+      return toPrincipal(payload, token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
+      if (error instanceof errors.JWTExpired) throw new InvalidTokenError('the access token has expired');
+      if (error instanceof errors.JOSEError) throw new InvalidTokenError(`the access token is not valid (${error.code})`);
+      throw error;
+    }
+  }
+
+  async #verifyWithRefetch(token: string): Promise<JWTPayload> {
+    if (!this.#keys) await this.#refresh();
+    try {
+      return await this.#verifyNow(token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - this.#fetchedAt < this.#refetchMinMs) throw error;
+      await this.#refresh();
+      return this.#verifyNow(token);
+    }
+  }
+
+  async #verifyNow(token: string): Promise<JWTPayload> {
+    if (!this.#keys) throw new InvalidTokenError('no signing keys are known yet');
+    const { payload } = await jwtVerify(token, this.#keys, { issuer: this.#issuer, audience: this.#audiences, algorithms: ['EdDSA'] });
+    return payload;
+  }
+
+  async #refresh(): Promise<void> {
+    this.#fetching ??= (async () => {
+      try {
+        this.#keys = createLocalJWKSet(await this.#source());
+        this.#fetchedAt = Date.now();
+      } finally {
+        this.#fetching = undefined;
+      }
+    })();
+    await this.#fetching;
+  }
+}
+
+function toPrincipal(payload: JWTPayload, token: string): Principal {
+  const sub = payload.sub;
+  if (!sub) throw new InvalidTokenError('the access token has no subject');
+  if (payload.kind === 'service' && sub.startsWith('service:')) return { kind: 'service', service: sub.slice('service:'.length), token };
+  if (payload.kind === 'user') {
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+    return { kind: 'user', userId: sub, roles, token };
+  }
+  throw new InvalidTokenError('the access token is of an unknown kind');
+}

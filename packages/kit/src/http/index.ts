@@ -1,0 +1,4 @@
+export * from './circuit-breaker.ts';
+export * from './instance-picker.ts';
+export * from './service-client.ts';
+export * from './upstream-errors.ts';

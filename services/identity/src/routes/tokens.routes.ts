@@ -1,0 +1,53 @@
+import { ACCESS_TOKEN_SECONDS, CommonProblems, HttpProblem, SERVICE_NAMES } from '@mercato/kit';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { IdentityProblems } from '../errors.ts';
+import type { ServiceClients } from '../service-clients.ts';
+import type { SigningKeys } from '../signing-keys.ts';
+
+/** A service token may be addressed to any process that verifies tokens. */
+const AUDIENCES = new Set<string>([...SERVICE_NAMES, 'gateway']);
+
+const TokenRequest = Type.Object(
+  {
+    grant_type: Type.String({ maxLength: 64 }),
+    client_id: Type.String({ minLength: 1, maxLength: 64 }),
+    client_secret: Type.String({ minLength: 1, maxLength: 256 }),
+    audience: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+
+export function tokenRoutes(app: FastifyInstance, deps: { keys: SigningKeys; clients: ServiceClients }): void {
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=300');
+    return deps.keys.jwks();
+  });
+
+  // RFC 6749 asks for form encoding; JSON is accepted too.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  /** OAuth2 client credentials: a service proves who it is and gets a token for one callee (`audience`). */
+  app.post('/oauth/token', { schema: { body: TokenRequest } }, async (request, reply) => {
+    const body = request.body as { grant_type: string; client_id: string; client_secret: string; audience: string };
+    if (body.grant_type !== 'client_credentials')
+      throw new HttpProblem(IdentityProblems.unsupportedGrant, 'Only grant_type=client_credentials is supported.');
+    if (!deps.clients.check(body.client_id, body.client_secret))
+      throw new HttpProblem(IdentityProblems.badClient, 'Unknown client or wrong secret.');
+    if (!AUDIENCES.has(body.audience)) throw new HttpProblem(CommonProblems.validation, `No service named ${body.audience} takes tokens.`);
+    const token = await deps.keys.sign({ sub: `service:${body.client_id}`, aud: body.audience, kind: 'service', roles: ['service'] });
+    reply.header('cache-control', 'no-store');
+    return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_SECONDS };
+  });
+
+  /** `mercato keys rotate`: only the `mercato` command's own client may ask. */
+  app.post('/internal/keys/rotate', async (request) => {
+    const principal = request.principal;
+    if (principal?.kind !== 'service' || principal.service !== 'mercato') {
+      throw new HttpProblem(CommonProblems.forbidden, 'Only the mercato command rotates signing keys.');
+    }
+    return { kid: await deps.keys.rotate() };
+  });
+}
