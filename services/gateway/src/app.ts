@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import replyFrom from '@fastify/reply-from';
-import { ConfigError, type ServiceDefinition } from '@mercato/kit';
+import { ConfigError, ServiceClient, type ServiceDefinition } from '@mercato/kit';
 import { Type } from 'typebox';
 import { installEdgeAuth } from './edge-auth.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { docsRoutes } from './routes/docs.routes.ts';
 import { healthRoutes, serviceCounts } from './routes/health.routes.ts';
 import { proxyRoutes } from './routes/proxy.routes.ts';
+import { storefrontRoutes } from './routes/storefront.routes.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 
 const GatewayConfig = Type.Object({
@@ -39,7 +40,7 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
         throw new ConfigError('MERCATO_TLS_CERT', `or MERCATO_TLS_KEY cannot be read (${(error as Error).message})`);
       }
     },
-    async routes(app, { discovery, config, verifier, serviceTokens }) {
+    async routes(app, { discovery, config, verifier, serviceTokens, log }) {
       if (!discovery) throw new Error('the gateway needs discovery');
       await installSecurityHeaders(
         app,
@@ -61,6 +62,9 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
         disableRequestLogging: true,
       });
       healthRoutes(app, discovery);
+      const services = new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
+      app.addHook('onClose', () => services.close());
+      storefrontRoutes(app, services);
       await docsRoutes(app, discovery, serviceTokens);
       proxyRoutes(app, discovery, serviceTokens);
     },
