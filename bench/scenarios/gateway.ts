@@ -34,8 +34,8 @@ export const scenario: Scenario = {
       MERCATO_DB_PREFIX: `bench_${process.pid}`,
       DATABASE_URL: process.env.DATABASE_URL ?? '',
       // On, but far above what one machine can send: every request pays for counting.
-      MERCATO_RATE_LIMIT_USER: '100000000',
-      MERCATO_RATE_LIMIT_ANON: '100000000',
+      MERCATO_RATE_LIMIT_USER: '1000000',
+      MERCATO_RATE_LIMIT_ANON: '1000000',
       ...(values.profile ? { MERCATO_CPU_PROFILE: `gateway:${values.profile}` } : {}),
     });
     let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;

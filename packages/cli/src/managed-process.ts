@@ -28,7 +28,9 @@ export class ManagedProcess {
   #failures = 0;
   #startedAt = 0;
   #restartTimer: NodeJS.Timeout | undefined;
-  #readyWaiters: ((message: ChildReadyMessage) => void)[] = [];
+  #readyWaiters: { resolve: (message: ChildReadyMessage) => void; reject: (error: Error) => void }[] = [];
+  /** Until the first start succeeds, an exit is a failed start (a bad setting), not a crash to restart. */
+  #everReady = false;
 
   constructor(options: ManagedProcessOptions) {
     this.options = options;
@@ -56,12 +58,19 @@ export class ManagedProcess {
     child.on('message', (message: ChildReadyMessage) => {
       if (message?.type !== 'mercato:ready') return;
       this.ready = message;
-      for (const waiter of this.#readyWaiters.splice(0)) waiter(message);
+      this.#everReady = true;
+      for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve(message);
     });
     child.on('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = undefined;
       if (this.#stopping) return;
+      if (!this.#everReady) {
+        this.#stopping = true;
+        const error = new Error(`${this.name} exited (${signal ?? `code ${code}`}) before it was ready; see its lines above.`);
+        for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
+        return;
+      }
       const last = this.ready;
       this.ready = undefined;
       this.options.onCrash?.(last);
@@ -77,7 +86,7 @@ export class ManagedProcess {
   /** Resolves with the child's address once it listens. */
   whenReady(): Promise<ChildReadyMessage> {
     if (this.ready) return Promise.resolve(this.ready);
-    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
   /** From now on an exit is final: no restart. */

@@ -158,6 +158,9 @@ export async function up(options: UpOptions): Promise<void> {
     printStatusTable(processes);
     say(`ready in ${seconds} s: ${publicUrl}  (Ctrl-C stops everything)`);
   } catch (error) {
+    process.stderr.write(
+      `mercato: ${error instanceof UserError ? error.message : `start failed: ${(error as Error)?.message ?? String(error)}`}\n`,
+    );
     await shutdown('start failed', 1).catch(() => undefined);
     throw error;
   }
@@ -173,6 +176,8 @@ async function waitReady(managed: ManagedProcess): Promise<ChildReadyMessage> {
   });
   try {
     return await Promise.race([managed.whenReady(), timeout]);
+  } catch (error) {
+    throw error instanceof UserError ? error : new UserError((error as Error).message);
   } finally {
     clearTimeout(timer);
   }

@@ -4,6 +4,13 @@ import { type Principal, USER_AUDIENCE } from './principal.ts';
 /** Fetches the current JWKS (from identity, found through discovery, or from identity's own store). */
 export type JwksSource = () => Promise<JSONWebKeySet>;
 
+/**
+ * Tokens already verified, until they expire: the same shopper's token arrives with every request,
+ * and an Ed25519 check per request was the gateway's largest single cost (`npm run bench -- gateway`).
+ * Bounded; the oldest entries go first.
+ */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** A JWKS is refetched for an unknown `kid` at most this often, so forged kids cannot hammer identity. */
 const REFETCH_MIN_MS = 5_000;
 
@@ -27,6 +34,7 @@ export class TokenVerifier {
   #keys: ReturnType<typeof createLocalJWKSet> | undefined;
   #fetchedAt = 0;
   #fetching: Promise<void> | undefined;
+  readonly #verified = new Map<string, { principal: Principal; expiresAt: number }>();
 
   /** `service` is the verifying service's own name: service tokens must be addressed to it. */
   constructor(options: { source: JwksSource; issuer: string; service: string; acceptUserTokens?: boolean; refetchMinMs?: number }) {
@@ -37,15 +45,28 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const cached = this.#verified.get(token);
+    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    if (cached) this.#verified.delete(token);
     try {
       const payload = await this.#verifyWithRefetch(token);
-      return toPrincipal(payload, token);
+      const principal = toPrincipal(payload, token);
+      this.#remember(token, principal, (payload.exp ?? 0) * 1000);
+      return principal;
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       if (error instanceof errors.JWTExpired) throw new InvalidTokenError('the access token has expired');
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(`the access token is not valid (${error.code})`);
       throw error;
     }
+  }
+
+  #remember(token: string, principal: Principal, expiresAt: number): void {
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.#verified.keys().next().value;
+      if (oldest !== undefined) this.#verified.delete(oldest);
+    }
+    this.#verified.set(token, { principal, expiresAt });
   }
 
   async #verifyWithRefetch(token: string): Promise<JWTPayload> {
