@@ -15,6 +15,8 @@ export async function installSecurityHeaders(app: FastifyInstance, corsOrigins: 
   });
   await app.register(cors, {
     origin: corsOrigins.length > 0 ? corsOrigins : false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-none-match', 'x-request-id'],
     credentials: false,
     exposedHeaders: ['x-request-id', 'retry-after', 'etag'],
   });

@@ -21,7 +21,12 @@ async function call(path: string, options: { method?: 'GET' | 'POST'; token?: st
 
 before(async () => {
   platform = await startSecurePlatform({
-    gatewayEnv: { MERCATO_RATE_LIMIT_ANON: '0', MERCATO_RATE_LIMIT_USER: '0', MERCATO_RATE_LIMIT_AUTH: '0' },
+    gatewayEnv: {
+      MERCATO_RATE_LIMIT_ANON: '0',
+      MERCATO_RATE_LIMIT_USER: '0',
+      MERCATO_RATE_LIMIT_AUTH: '0',
+      MERCATO_CORS_ORIGINS: 'https://shop.example',
+    },
   });
   gatewayUrl = platform.gatewayUrls[0] ?? '';
 });
@@ -74,6 +79,20 @@ describe('the secure gateway', () => {
     assert.ok(headers['referrer-policy']);
     assert.ok(headers['content-security-policy']);
     assert.ok(headers['x-request-id']);
+  });
+
+  it('allows cross-origin calls only from the configured origins', async () => {
+    const preflight = (origin: string) =>
+      request(`${gatewayUrl}/api/products`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+    const allowed = await preflight('https://shop.example');
+    assert.equal(allowed.headers['access-control-allow-origin'], 'https://shop.example');
+    await allowed.body.dump();
+    const other = await preflight('https://evil.example');
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
+    await other.body.dump();
   });
 
   it('serves the merged public OpenAPI document at /docs', async () => {

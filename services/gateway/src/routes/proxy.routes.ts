@@ -18,12 +18,14 @@ export async function upstreamHeaders(
   return headers;
 }
 
+const FORWARDED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
 /** Every public API path is forwarded to the service that owns it (server-side discovery). */
 export function proxyRoutes(app: FastifyInstance, discovery: Discovery, tokens: ServiceTokens | undefined): void {
   for (const { prefix, service } of ROUTE_TABLE) {
     const handler = async (request: FastifyRequest, reply: FastifyReply) =>
       forward(discovery, service, request, reply, request.url, { headers: await upstreamHeaders(request, service, tokens) });
-    app.all(prefix, handler);
-    app.all(`${prefix}/*`, handler);
+    // Not OPTIONS: CORS preflights are the gateway's to answer (@fastify/cors), never a service's.
+    for (const url of [prefix, `${prefix}/*`]) app.route({ method: FORWARDED_METHODS, url, handler });
   }
 }
