@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES } from '@mercato/kit';
 import { waitFor } from '@mercato/kit/testing';
 import { request } from 'undici';
@@ -12,6 +14,18 @@ const external = process.env.DATABASE_URL;
 const prefix = `t_up_${process.pid}`;
 let dataDir: string;
 let platform: PlatformProcess;
+
+const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stdout += c));
+    child.on('exit', (code) => resolve({ code, stdout }));
+  });
+}
 
 function alive(pid: number): boolean {
   try {
@@ -62,6 +76,33 @@ describe('mercato up', () => {
     const pids = new Set([...platform.table.values()].map((p) => p.pid));
     assert.equal(pids.size, SERVICE_NAMES.length + 2, 'registry, gateway and every service in separate processes');
     assert.match(platform.output(), /Mercato on Node\.js 24\./);
+  });
+
+  it('a shopper registers and reads their profile through the gateway; a service port refuses a bare call', async () => {
+    const register = await request(`${platform.gatewayUrl}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada@shop.test', password: 'long enough pw', name: 'Ada' }),
+    });
+    assert.equal(register.statusCode, 201);
+    const { accessToken } = (await register.body.json()) as { accessToken: string };
+    const me = await request(`${platform.gatewayUrl}/api/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal(me.statusCode, 200);
+    assert.equal(((await me.body.json()) as { email: string }).email, 'ada@shop.test');
+    const bare = await request(`${platform.table.get('identity')?.url}/api/me`);
+    assert.equal(bare.statusCode, 401);
+    await bare.body.dump();
+    assert.match(platform.output(), /first admin created: admin@mercato\.local with password \S+ \(shown once/);
+  });
+
+  it('mercato keys rotate makes identity sign with a new key', async () => {
+    const jwks = async () =>
+      ((await (await request(`${platform.gatewayUrl}/.well-known/jwks.json`)).body.json()) as { keys: unknown[] }).keys.length;
+    assert.equal(await jwks(), 1);
+    const { code, stdout } = await runCli(['keys', 'rotate'], { MERCATO_DATA_DIR: dataDir });
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /signing with key \S+; the previous key stays published/);
+    assert.equal(await jwks(), 2);
   });
 
   it('restarts a service killed with SIGKILL, and the gateway is ready again', async () => {
