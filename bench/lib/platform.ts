@@ -1,0 +1,38 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, launchPlatform, type PlatformProcess } from '@mercato/cli';
+
+/**
+ * Runs `work` against a whole platform (`mercato up` as a real process) on a free port and a
+ * temporary data dir, embedded PostgreSQL unless DATABASE_URL is set; always stops it and cleans up.
+ */
+export async function withPlatform<T>(
+  env: NodeJS.ProcessEnv,
+  progress: (line: string) => void,
+  work: (platform: PlatformProcess) => Promise<T>,
+): Promise<T> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'mercato-bench-'));
+  let platform: PlatformProcess | undefined;
+  try {
+    // The embedded PostgreSQL runs as user postgres, which must traverse the folder.
+    await chmod(dataDir, 0o755);
+    progress('starting the platform (mercato up)…');
+    platform = await launchPlatform({
+      MERCATO_DATA_DIR: dataDir,
+      GATEWAY_PORT: String(await freePort()),
+      MERCATO_DB_PREFIX: `bench_${process.pid}`,
+      DATABASE_URL: process.env.DATABASE_URL ?? '',
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
+    progress(`platform ready in ${platform.readySeconds} s at ${platform.gatewayUrl}`);
+    return await work(platform);
+  } finally {
+    if (platform) {
+      progress('stopping the platform');
+      await platform.stop();
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
