@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/free-port.ts';
@@ -45,6 +48,23 @@ describe('mercato up refuses clearly', () => {
       stderr.trim(),
       'mercato: The data directory /dev/null/mercato is not writable; set MERCATO_DATA_DIR to a folder you can write to.',
     );
+  });
+
+  it('a PostgreSQL that will not start is one line with its reason and exit 1', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'mercato-broken-'));
+    try {
+      await chmod(dataDir, 0o755);
+      // A cluster directory from a PostgreSQL version that does not exist: the postmaster refuses it.
+      await mkdir(join(dataDir, 'postgres'), { mode: 0o700 });
+      await writeFile(join(dataDir, 'postgres', 'PG_VERSION'), '99\n');
+      await writeFile(join(dataDir, 'postgres.json'), JSON.stringify({ port: await freePort(), password: 'x' }));
+      const { code, stderr } = await runUp({ GATEWAY_PORT: String(await freePort()), MERCATO_DATA_DIR: dataDir, DATABASE_URL: '' });
+      assert.equal(code, 1);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+      assert.match(stderr, /^mercato: PostgreSQL did not start: .+/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('an invalid GATEWAY_PORT is one line and exit 1', async () => {
