@@ -1,3 +1,4 @@
 export * from './tcp-proxy.ts';
 export * from './test-database.ts';
+export * from './test-issuer.ts';
 export * from './wait.ts';

@@ -1,0 +1,55 @@
+import { Type } from 'typebox';
+import { defineEvent } from './envelope.ts';
+
+const Line = Type.Object(
+  { sku: Type.String({ minLength: 1, maxLength: 64 }), quantity: Type.Integer({ minimum: 1, maximum: 99 }) },
+  { additionalProperties: false },
+);
+
+/** Every line of an order's reservation is held (subject: the reservation id). */
+export const StockReserved = defineEvent(
+  'inventory.stock.reserved.v1',
+  Type.Object(
+    { reservationId: Type.String(), lines: Type.Array(Line), expiresAt: Type.String({ format: 'date-time' }) },
+    { additionalProperties: false },
+  ),
+);
+
+/** Nothing was held: at least one line had too little stock (subject: the reservation id). */
+export const StockReservationFailed = defineEvent(
+  'inventory.stock.reservation-failed.v1',
+  Type.Object(
+    { reservationId: Type.String(), reason: Type.Literal('out_of_stock'), skus: Type.Array(Type.String()) },
+    { additionalProperties: false },
+  ),
+);
+
+/** Available stock of a SKU fell to its threshold or below (subject: the SKU). */
+export const StockLow = defineEvent(
+  'inventory.stock.low.v1',
+  Type.Object({ sku: Type.String(), available: Type.Integer(), threshold: Type.Integer() }, { additionalProperties: false }),
+);
+
+/** The reservation commands' shared line shape, for the saga's payloads. */
+export const ReservationLine = Line;
+
+/** Saga commands to inventory (one consumer each); idempotent by reservation id. */
+export const ReserveStock = defineEvent(
+  'inventory.reserve.v1',
+  Type.Object(
+    {
+      reservationId: Type.String({ minLength: 1, maxLength: 100 }),
+      lines: Type.Array(Line, { minItems: 1, maxItems: 100 }),
+      ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+    },
+    { additionalProperties: false },
+  ),
+);
+export const CommitStock = defineEvent(
+  'inventory.commit.v1',
+  Type.Object({ reservationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+);
+export const ReleaseStock = defineEvent(
+  'inventory.release.v1',
+  Type.Object({ reservationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+);
