@@ -1,4 +1,5 @@
 export * from './address.ts';
+export * from './catalog.ts';
 export * from './envelope.ts';
 export * from './identity.ts';
 export * from './inventory.ts';

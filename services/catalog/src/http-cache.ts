@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * Sends a catalog read with a weak ETag (a hash of the exact body, so any change to what the client
+ * would see changes it) and `Cache-Control`; `If-None-Match` naming the current ETag gets 304, no body.
+ */
+export function sendCacheable(request: FastifyRequest, reply: FastifyReply, body: unknown, cacheControl: string): FastifyReply {
+  const json = JSON.stringify(body);
+  const etag = `W/"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
+  reply.header('etag', etag).header('cache-control', cacheControl);
+  if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+/** RFC 9110 weak comparison: `W/` is ignored, `*` matches any current representation. */
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return tag === '*' || tag.replace(/^W\//, '') === opaque;
+  });
+}

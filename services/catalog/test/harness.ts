@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { createService, type Service, sql } from '@mercato/kit';
+import { createTestDatabase, type TestDatabase } from '@mercato/kit/testing';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { catalogDefinition } from '../src/app.ts';
+
+/**
+ * A catalog on its own fresh database, with auth on: tokens are signed here with a key the service
+ * trusts as if identity had published it.
+ */
+export interface CatalogHarness {
+  service: Service;
+  /** As the gateway calls for an anonymous shopper: its service token. */
+  gatewayToken: string;
+  adminToken: string;
+  customerToken: string;
+  /** A service token from cart, addressed to catalog. */
+  cartToken: string;
+  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options?: CallOptions): Promise<Answer>;
+  /** Creates a product as an admin; fails the test unless it is 201. */
+  createProduct(product: Partial<ProductInput> & { slug: string }): Promise<Product>;
+  outboxTypes(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: assertions read whatever the answer holds
+  body: Record<string, any> | undefined;
+}
+
+export interface ProductInput {
+  slug: string;
+  name: string;
+  description: string;
+  category: string;
+  price: { amount: number; currency: string };
+  sku: string;
+  images: string[];
+  attributes: Record<string, unknown>;
+}
+
+export type Product = ProductInput & { id: string; createdAt: string; updatedAt: string };
+
+export async function startCatalog(label: string, env: Record<string, string> = {}): Promise<CatalogHarness> {
+  const database: TestDatabase = await createTestDatabase(label);
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const kid = 'test-key';
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+  const sign = (claims: Record<string, unknown>, subject: string, audience: string) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'EdDSA', kid })
+      .setIssuer('mercato')
+      .setAudience(audience)
+      .setSubject(subject)
+      .setIssuedAt()
+      .setExpirationTime('15m')
+      .sign(privateKey);
+
+  const service = await createService(
+    { ...catalogDefinition(), jwks: () => async () => ({ keys: [publicJwk] }) },
+    { LOG_LEVEL: 'silent', CATALOG_DATABASE_URL: database.url, ...env },
+  );
+  await service.start();
+
+  const gatewayToken = await sign({ kind: 'service', roles: ['service'] }, 'service:gateway', 'catalog');
+  const adminToken = await sign({ kind: 'user', roles: ['customer', 'admin'] }, randomUUID(), 'mercato-api');
+  const customerToken = await sign({ kind: 'user', roles: ['customer'] }, randomUUID(), 'mercato-api');
+  const cartToken = await sign({ kind: 'service', roles: ['service'] }, 'service:cart', 'catalog');
+
+  async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options: CallOptions = {}): Promise<Answer> {
+    const response = await service.app.inject({
+      method,
+      url,
+      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
+      ...(options.body !== undefined ? { payload: options.body as object } : {}),
+    });
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.body ? (response.json() as Record<string, unknown>) : undefined,
+    };
+  }
+
+  return {
+    service,
+    gatewayToken,
+    adminToken,
+    customerToken,
+    cartToken,
+    call,
+    async createProduct(product) {
+      const body: ProductInput = {
+        name: product.slug.replace(/-/g, ' '),
+        description: '',
+        category: 'misc',
+        price: { amount: 1000, currency: 'USD' },
+        sku: `SKU-${product.slug}`.slice(0, 64),
+        images: [],
+        attributes: {},
+        ...product,
+      };
+      const answer = await call('POST', '/api/products', { token: adminToken, body });
+      if (answer.status !== 201) throw new Error(`creating ${product.slug} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return answer.body as Product;
+    },
+    async outboxTypes() {
+      const db = service.context.database;
+      if (!db) throw new Error('no database');
+      const { rows } = await sql<{ type: string }>`select envelope->>'type' as type from mercato_outbox order by seq`.execute(db.db);
+      return rows.map((row) => row.type);
+    },
+    async close() {
+      await service.stop();
+      await database.drop();
+    },
+  };
+}
