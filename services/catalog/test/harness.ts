@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { createService, type Service, sql } from '@mercato/kit';
-import { createTestDatabase, type TestDatabase } from '@mercato/kit/testing';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { createTestDatabase, createTestIssuer, type TestDatabase } from '@mercato/kit/testing';
 import { catalogDefinition } from '../src/app.ts';
 
 /**
@@ -51,29 +49,17 @@ export type Product = ProductInput & { id: string; createdAt: string; updatedAt:
 
 export async function startCatalog(label: string, env: Record<string, string> = {}): Promise<CatalogHarness> {
   const database: TestDatabase = await createTestDatabase(label);
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const kid = 'test-key';
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
-  const sign = (claims: Record<string, unknown>, subject: string, audience: string) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'EdDSA', kid })
-      .setIssuer('mercato')
-      .setAudience(audience)
-      .setSubject(subject)
-      .setIssuedAt()
-      .setExpirationTime('15m')
-      .sign(privateKey);
-
+  const issuer = await createTestIssuer();
   const service = await createService(
-    { ...catalogDefinition(), jwks: () => async () => ({ keys: [publicJwk] }) },
+    { ...catalogDefinition(), jwks: () => issuer.jwks },
     { LOG_LEVEL: 'silent', CATALOG_DATABASE_URL: database.url, ...env },
   );
   await service.start();
 
-  const gatewayToken = await sign({ kind: 'service', roles: ['service'] }, 'service:gateway', 'catalog');
-  const adminToken = await sign({ kind: 'user', roles: ['customer', 'admin'] }, randomUUID(), 'mercato-api');
-  const customerToken = await sign({ kind: 'user', roles: ['customer'] }, randomUUID(), 'mercato-api');
-  const cartToken = await sign({ kind: 'service', roles: ['service'] }, 'service:cart', 'catalog');
+  const gatewayToken = await issuer.serviceToken('gateway', 'catalog');
+  const adminToken = await issuer.userToken(['customer', 'admin']);
+  const customerToken = await issuer.userToken(['customer']);
+  const cartToken = await issuer.serviceToken('cart', 'catalog');
 
   async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options: CallOptions = {}): Promise<Answer> {
     const response = await service.app.inject({
