@@ -30,6 +30,8 @@ export const CatalogProduct = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 export type CatalogProduct = Static<typeof CatalogProduct>;
+/** What an admin sends to create a product: everything but what the catalog assigns. */
+export type CatalogProductInput = Omit<CatalogProduct, 'id' | 'createdAt' | 'updatedAt'>;
 
 // Every catalog event has the product id as its subject, so all events of one product keep their
 // order (a SKU can change by PATCH, an id cannot). Consumers that key by SKU read it from `data`.

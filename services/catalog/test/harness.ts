@@ -1,5 +1,13 @@
+import type { CatalogProduct, CatalogProductInput } from '@mercato/contracts';
 import { createService, type Service, sql } from '@mercato/kit';
-import { createTestDatabase, createTestIssuer, type TestDatabase } from '@mercato/kit/testing';
+import {
+  createTestDatabase,
+  createTestIssuer,
+  type InjectedAnswer,
+  type InjectOptions,
+  injectJson,
+  type TestDatabase,
+} from '@mercato/kit/testing';
 import { catalogDefinition } from '../src/app.ts';
 
 /**
@@ -21,31 +29,11 @@ export interface CatalogHarness {
   close(): Promise<void>;
 }
 
-export interface CallOptions {
-  token?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type CallOptions = InjectOptions;
+export type Answer = InjectedAnswer;
 
-export interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | number | undefined>;
-  // biome-ignore lint/suspicious/noExplicitAny: assertions read whatever the answer holds
-  body: Record<string, any> | undefined;
-}
-
-export interface ProductInput {
-  slug: string;
-  name: string;
-  description: string;
-  category: string;
-  price: { amount: number; currency: string };
-  sku: string;
-  images: string[];
-  attributes: Record<string, unknown>;
-}
-
-export type Product = ProductInput & { id: string; createdAt: string; updatedAt: string };
+export type ProductInput = CatalogProductInput;
+export type Product = CatalogProduct;
 
 export async function startCatalog(label: string, env: Record<string, string> = {}): Promise<CatalogHarness> {
   const database: TestDatabase = await createTestDatabase(label);
@@ -61,19 +49,8 @@ export async function startCatalog(label: string, env: Record<string, string> = 
   const customerToken = await issuer.userToken(['customer']);
   const cartToken = await issuer.serviceToken('cart', 'catalog');
 
-  async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options: CallOptions = {}): Promise<Answer> {
-    const response = await service.app.inject({
-      method,
-      url,
-      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
-      ...(options.body !== undefined ? { payload: options.body as object } : {}),
-    });
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body: response.body ? (response.json() as Record<string, unknown>) : undefined,
-    };
-  }
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options: CallOptions = {}): Promise<Answer> =>
+    injectJson(service.app, method, url, options);
 
   return {
     service,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createService, type Service, sql } from '@mercato/kit';
-import { createTestDatabase, type TestDatabase } from '@mercato/kit/testing';
+import { createTestDatabase, type InjectOptions, injectJson, type TestDatabase } from '@mercato/kit/testing';
 import { createLocalJWKSet, generateKeyPair, type JSONWebKeySet, jwtVerify, SignJWT } from 'jose';
 import { identityDefinition } from '../src/app.ts';
 
@@ -13,24 +13,7 @@ let database: TestDatabase;
 let identity: Service;
 let gatewayToken: string;
 
-async function call(
-  method: 'GET' | 'POST' | 'PATCH',
-  url: string,
-  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-) {
-  const response = await identity.app.inject({
-    method,
-    url,
-    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
-    ...(options.body !== undefined ? { payload: options.body as object } : {}),
-  });
-  return {
-    status: response.statusCode,
-    headers: response.headers,
-    // biome-ignore lint/suspicious/noExplicitAny: assertions read whatever the answer holds
-    body: response.body ? (response.json() as Record<string, any>) : undefined,
-  };
-}
+const call = (method: 'GET' | 'POST' | 'PATCH', url: string, options: InjectOptions = {}) => injectJson(identity.app, method, url, options);
 
 /** As the gateway calls identity: with its service token, and the shopper's address. */
 const viaGateway = (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, ip = '203.0.113.7') =>

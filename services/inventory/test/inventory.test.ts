@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CommitStock, ReserveStock, StockLow, StockReservationFailed, StockReserved } from '@mercato/contracts';
 import { createService, type Service, type ServiceDefinition, sql, subscription } from '@mercato/kit';
-import { createTestDatabase, createTestIssuer, type TestDatabase, waitFor } from '@mercato/kit/testing';
+import { createTestDatabase, createTestIssuer, injectJson, type TestDatabase, waitFor } from '@mercato/kit/testing';
 import { inventoryDefinition } from '../src/app.ts';
 
 let database: TestDatabase;
@@ -14,15 +14,8 @@ let admin: string;
 let customer: string;
 let saga: string;
 
-async function call(method: 'GET' | 'PUT' | 'POST', url: string, token?: string, body?: unknown) {
-  const response = await inventory.app.inject({
-    method,
-    url,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    ...(body !== undefined ? { payload: body as object } : {}),
-  });
-  return { status: response.statusCode, body: response.body ? (response.json() as Record<string, unknown>) : undefined };
-}
+const call = (method: 'GET' | 'PUT' | 'POST', url: string, token?: string, body?: unknown) =>
+  injectJson(inventory.app, method, url, { token, body });
 
 const stock = async (sku: string) =>
   (

@@ -1,3 +1,4 @@
+export * from './inject-json.ts';
 export * from './tcp-proxy.ts';
 export * from './test-database.ts';
 export * from './test-issuer.ts';

@@ -1,4 +1,4 @@
-import { PriceChanged, ProductCreated, ProductDeleted, ProductUpdated, Sku } from '@mercato/contracts';
+import { type CatalogProductInput, PriceChanged, ProductCreated, ProductDeleted, ProductUpdated, Sku } from '@mercato/contracts';
 import { CommonProblems, HttpProblem, type Outbox, type ProblemFieldError, requireAdmin, uuidv7 } from '@mercato/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
@@ -61,16 +61,7 @@ const ProductPatch = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-interface ProductBody {
-  slug: string;
-  name: string;
-  description: string;
-  category: string;
-  price: { amount: number; currency: string };
-  sku: string;
-  images: string[];
-  attributes: Record<string, unknown>;
-}
+type ProductBody = CatalogProductInput;
 
 const ListQuery = Type.Object(
   {
