@@ -16,7 +16,18 @@ interface Bucket {
 }
 
 /** Which budget a request spends: `/api/auth/*` per address, else per user when signed in, else per address. */
+/** The plugin asks for the key, the budget and the allow-list separately: decide once per request. */
+const decided = new WeakMap<FastifyRequest, Bucket>();
+
 function bucketOf(request: FastifyRequest, budgets: RateLimitBudgets): Bucket {
+  const known = decided.get(request);
+  if (known) return known;
+  const bucket = chooseBucket(request, budgets);
+  decided.set(request, bucket);
+  return bucket;
+}
+
+function chooseBucket(request: FastifyRequest, budgets: RateLimitBudgets): Bucket {
   if (request.url.startsWith('/api/auth/')) return { key: `auth:${request.ip}`, max: budgets.auth };
   if (request.principal?.kind === 'user') return { key: `user:${request.principal.userId}`, max: budgets.user };
   return { key: `ip:${request.ip}`, max: budgets.anonymous };
