@@ -53,3 +53,24 @@ export const ReleaseStock = defineEvent(
   'inventory.release.v1',
   Type.Object({ reservationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
 );
+
+/** Replies to the saga's commit and release commands (subject: the reservation id). */
+export const StockCommitted = defineEvent(
+  'inventory.stock.committed.v1',
+  Type.Object({ reservationId: Type.String() }, { additionalProperties: false }),
+);
+
+/** A commit found the reservation no longer held (expired by the sweeper, released, failed or unknown). */
+export const StockCommitFailed = defineEvent(
+  'inventory.stock.commit-failed.v1',
+  Type.Object(
+    { reservationId: Type.String(), reason: Type.Union([Type.Literal('expired'), Type.Literal('not_held')]) },
+    { additionalProperties: false },
+  ),
+);
+
+/** The reservation's units are free again (held → released, or committed → restocked); also for an unknown or already closed one. */
+export const StockReleased = defineEvent(
+  'inventory.stock.released.v1',
+  Type.Object({ reservationId: Type.String() }, { additionalProperties: false }),
+);

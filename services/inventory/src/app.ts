@@ -24,7 +24,7 @@ export function inventoryDefinition(): ServiceDefinition<(typeof InventoryConfig
     name: 'inventory',
     config: InventoryConfig,
     migrations: new URL('./migrations/', import.meta.url),
-    subscriptions: ({ config }) => inventoryHandlers(current, config.INVENTORY_RESERVATION_TTL_SECONDS),
+    subscriptions: ({ config, outbox }) => inventoryHandlers(current, outbox, config.INVENTORY_RESERVATION_TTL_SECONDS),
     routes(app, { database, outbox, config, log }) {
       if (!database || !outbox) throw new Error('inventory needs its database');
       store = new InventoryStore(database.db, outbox);
