@@ -4,5 +4,6 @@ export * from './catalog.ts';
 export * from './envelope.ts';
 export * from './identity.ts';
 export * from './inventory.ts';
+export * from './orders.ts';
 export * from './payments.ts';
 export * from './registry.ts';

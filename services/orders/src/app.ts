@@ -1,9 +1,70 @@
-import type { ServiceDefinition } from '@mercato/kit';
+import { SANDBOX_TEST_TOKENS } from '@mercato/contracts';
+import { ServiceClient, type ServiceDefinition } from '@mercato/kit';
+import { Type } from 'typebox';
+import { parseRates } from './domain/shipping.ts';
+import { ordersHandlers } from './handlers.ts';
+import { adminRoutes } from './routes/admin.routes.ts';
+import { orderRoutes } from './routes/orders.routes.ts';
+import { CheckoutSaga } from './saga.ts';
+import { SagaSweeper } from './saga-sweeper.ts';
+import { OrderStore } from './store.ts';
+import { Upstreams } from './upstreams.ts';
 
-/** The orders service. Its business routes come with their own issue; for now: health, metrics, its database. */
-export function ordersDefinition(): ServiceDefinition {
+const OrdersConfig = Type.Object({
+  MERCATO_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD' }),
+  /** Shipping per destination country in minor units, `*` for the rest of the world. */
+  ORDERS_SHIPPING_RATES: Type.String({ default: '{"US":499,"CA":999,"*":1499}' }),
+  /** Subtotals from this amount on ship free; 0 turns free shipping off. */
+  ORDERS_FREE_SHIPPING_FROM: Type.Integer({ minimum: 0, default: 5000 }),
+  /** Each saga step's deadline. */
+  ORDERS_STEP_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+  ORDERS_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1_000 }),
+  /** `sandbox`: only the sandbox provider's test tokens are accepted at placement; `any`: a real provider validates them. */
+  ORDERS_PAYMENT_TOKENS: Type.Union([Type.Literal('sandbox'), Type.Literal('any')], { default: 'sandbox' }),
+});
+
+/** Orders: placing an order from the cart and the checkout saga that takes it to confirmed or cancelled. */
+export function ordersDefinition(): ServiceDefinition<(typeof OrdersConfig)['properties']> {
+  let saga: CheckoutSaga | undefined;
+  let sweeper: SagaSweeper | undefined;
   return {
     name: 'orders',
+    config: OrdersConfig,
     migrations: new URL('./migrations/', import.meta.url),
+    discovery: true,
+    subscriptions: () =>
+      ordersHandlers(() => {
+        if (!saga) throw new Error('orders saga not ready');
+        return saga;
+      }),
+    routes(app, { database, outbox, config, log, discovery, serviceTokens }) {
+      if (!database || !outbox || !discovery) throw new Error('orders needs its database, the bus and discovery');
+      const rates = parseRates(config.ORDERS_SHIPPING_RATES);
+      if (!rates) throw new Error('ORDERS_SHIPPING_RATES must be a JSON object of country code (or *) to an amount in minor units');
+      const store = new OrderStore(database.db);
+      saga = new CheckoutSaga(store, outbox, {
+        stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
+        reservationTtlSeconds: Math.ceil((config.ORDERS_STEP_TIMEOUT_MS * 6) / 1000),
+      });
+      sweeper = new SagaSweeper(store, saga, log);
+      const client = new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
+      const sandboxTokens = new Set<string>(SANDBOX_TEST_TOKENS);
+      orderRoutes(app, {
+        store,
+        saga,
+        upstreams: new Upstreams(client),
+        shipping: { rates, freeFrom: config.ORDERS_FREE_SHIPPING_FROM },
+        currency: config.MERCATO_CURRENCY,
+        log,
+        acceptsToken: (token) => config.ORDERS_PAYMENT_TOKENS === 'any' || sandboxTokens.has(token),
+      });
+      adminRoutes(app, { store, outbox });
+    },
+    async beforeListen({ config }) {
+      sweeper?.start(config.ORDERS_SWEEP_INTERVAL_MS);
+    },
+    async onStop() {
+      await sweeper?.stop();
+    },
   };
 }

@@ -1,0 +1,51 @@
+import { Type } from 'typebox';
+import { Money, Sku } from './catalog.ts';
+import { defineEvent } from './envelope.ts';
+
+/** Why an order ended `cancelled` (API.md). */
+export const CancelReason = Type.Union([
+  Type.Literal('out_of_stock'),
+  Type.Literal('payment_declined'),
+  Type.Literal('payment_failed'),
+  Type.Literal('customer_request'),
+  Type.Literal('expired'),
+]);
+
+const OrderLine = Type.Object(
+  { sku: Sku, productId: Type.String(), name: Type.String(), unitPrice: Money, quantity: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
+
+// Every orders event has the order id as its subject.
+
+/** A shopper placed an order; the saga starts. */
+export const OrderPlaced = defineEvent(
+  'orders.order.placed.v1',
+  Type.Object(
+    { orderId: Type.String(), userId: Type.String(), lines: Type.Array(OrderLine), total: Money },
+    { additionalProperties: false },
+  ),
+);
+
+/** Stock is committed and the payment captured. */
+export const OrderConfirmed = defineEvent(
+  'orders.order.confirmed.v1',
+  Type.Object(
+    { orderId: Type.String(), userId: Type.String(), lines: Type.Array(OrderLine), total: Money },
+    { additionalProperties: false },
+  ),
+);
+
+/** The order ended cancelled, its compensations done (stock released, payment voided or refunded). */
+export const OrderCancelled = defineEvent(
+  'orders.order.cancelled.v1',
+  Type.Object({ orderId: Type.String(), userId: Type.String(), reason: CancelReason }, { additionalProperties: false }),
+);
+
+export const OrderShipped = defineEvent(
+  'orders.order.shipped.v1',
+  Type.Object(
+    { orderId: Type.String(), userId: Type.String(), carrier: Type.String(), trackingNumber: Type.String() },
+    { additionalProperties: false },
+  ),
+);

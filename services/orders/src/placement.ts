@@ -1,0 +1,95 @@
+import type { Address } from '@mercato/contracts';
+import { HttpProblem, type Logger, transaction, uuidv7 } from '@mercato/kit';
+import { requestHash } from './domain/request-hash.ts';
+import { type ShippingPolicy, shippingFor } from './domain/shipping.ts';
+import { OrderProblems } from './errors.ts';
+import type { CheckoutSaga } from './saga.ts';
+import type { OrderLine, OrderRow, OrderStore } from './store.ts';
+import type { Upstreams } from './upstreams.ts';
+
+export interface PlaceOrder {
+  userId: string;
+  idempotencyKey: string;
+  body: { shippingAddress: Address; paymentToken: string };
+  traceparent: string;
+}
+
+export interface PlacementDeps {
+  store: OrderStore;
+  saga: CheckoutSaga;
+  upstreams: Upstreams;
+  shipping: ShippingPolicy;
+  currency: string;
+  log: Logger;
+}
+
+/**
+ * Places an order from the user's cart, once per Idempotency-Key. The key is claimed in the same
+ * transaction that inserts the order, so a concurrent request with the key waits for it and then
+ * answers with that order; a crash before the commit leaves no key and no order behind.
+ */
+export async function placeOrder(deps: PlacementDeps, request: PlaceOrder): Promise<{ order: OrderRow; replay: boolean }> {
+  const hash = requestHash(request.body);
+  const orderId = uuidv7();
+  const outcome = await transaction(deps.store.db, async (tx): Promise<{ replayOf: string } | { order: OrderRow }> => {
+    const existing = await deps.store.claimKey(tx, request.userId, request.idempotencyKey, hash, orderId);
+    if (existing) {
+      if (existing.requestHash !== hash) {
+        throw new HttpProblem(
+          OrderProblems.keyReused,
+          'This Idempotency-Key was first used with another body; use a new key for a new order.',
+        );
+      }
+      return { replayOf: existing.orderId };
+    }
+    const lines = await priceCart(deps, request.userId);
+    const subtotal = lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
+    const order = await deps.store.insert(tx, {
+      id: orderId,
+      userId: request.userId,
+      lines,
+      currency: deps.currency,
+      subtotal,
+      shipping: shippingFor(deps.shipping, request.body.shippingAddress.country, subtotal),
+      shippingAddress: request.body.shippingAddress,
+      paymentToken: request.body.paymentToken,
+      stepDeadline: deps.saga.deadline(),
+    });
+    await deps.saga.start(tx, order, request.traceparent);
+    return { order };
+  });
+  if ('replayOf' in outcome) {
+    const order = await deps.store.get(deps.store.db, outcome.replayOf);
+    if (!order) throw new Error(`order ${outcome.replayOf} of an idempotency key is missing`);
+    return { order, replay: true };
+  }
+  try {
+    await deps.upstreams.emptyCart(request.userId);
+  } catch (error) {
+    // The order stands; a cart left full is an annoyance, not a loss.
+    deps.log.warn({ err: error, orderId }, 'could not empty the cart after placing an order');
+  }
+  return { order: outcome.order, replay: false };
+}
+
+/** The cart's lines at the catalog's current names and prices (never the client's, nor the cart's snapshot). */
+async function priceCart(deps: PlacementDeps, userId: string): Promise<OrderLine[]> {
+  const cart = await deps.upstreams.cartLines(userId);
+  if (cart.length === 0) throw new HttpProblem(OrderProblems.emptyCart, 'Add something to the cart before placing an order.');
+  const products = new Map((await deps.upstreams.products(cart.map((line) => line.sku))).map((p) => [p.sku, p]));
+  return cart.map((line) => {
+    const product = products.get(line.sku);
+    if (!product) {
+      throw new HttpProblem(OrderProblems.unavailableProduct, `${line.sku} is no longer sold; remove it from the cart.`, {
+        extensions: { sku: line.sku },
+      });
+    }
+    if (product.price.currency !== deps.currency) {
+      throw new HttpProblem(
+        OrderProblems.wrongCurrency,
+        `${line.sku} is priced in ${product.price.currency}, the shop sells in ${deps.currency}.`,
+      );
+    }
+    return { sku: line.sku, productId: product.productId, name: product.name, unitPrice: product.price, quantity: line.quantity };
+  });
+}

@@ -1,0 +1,51 @@
+import { OrderShipped } from '@mercato/contracts';
+import { HttpProblem, type Outbox, requireAdmin, transaction } from '@mercato/kit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { OrderProblems } from '../errors.ts';
+import type { OrderStatus, OrderStore } from '../store.ts';
+import { orderView } from './order-view.ts';
+import { afterCursor, ListQuery, listAnswer, OrderId } from './orders.routes.ts';
+
+const AdminListQuery = Type.Object(
+  {
+    ...ListQuery.properties,
+    status: Type.Optional(Type.Union(['pending', 'confirmed', 'shipped', 'cancelled'].map((s) => Type.Literal(s)))),
+  },
+  { additionalProperties: false },
+);
+const ShipBody = Type.Object(
+  { carrier: Type.String({ minLength: 1, maxLength: 100 }), trackingNumber: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+/** Staff: every order, and shipping confirmed ones. */
+export function adminRoutes(app: FastifyInstance, deps: { store: OrderStore; outbox: Outbox }): void {
+  // Before validation: a customer learns 403, not what the route's body should look like (API.md's order of checks).
+  const adminOnly = { preValidation: async (request: FastifyRequest) => void requireAdmin(request) };
+
+  app.get('/api/admin/orders', { ...adminOnly, schema: { querystring: AdminListQuery } }, async (request) => {
+    const query = request.query as { limit: number; cursor?: string; status?: OrderStatus };
+    return listAnswer(await deps.store.listAll(query.status, query.limit, afterCursor(query.cursor)));
+  });
+
+  app.post('/api/admin/orders/:id/ship', { ...adminOnly, schema: { params: OrderId, body: ShipBody } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const shipment = request.body as { carrier: string; trackingNumber: string };
+    const order = await transaction(deps.store.db, async (tx) => {
+      const current = await deps.store.get(tx, id, true);
+      if (!current) throw new HttpProblem(OrderProblems.orderNotFound, `No order ${id}.`);
+      if (current.status !== 'confirmed' || current.sagaStep !== 'done') {
+        throw new HttpProblem(OrderProblems.notShippable, `Order ${id} is ${current.status}; only a confirmed order ships.`);
+      }
+      const shipped = await deps.store.update(tx, id, { status: 'shipped', shipment }, { detail: `shipped with ${shipment.carrier}` });
+      await deps.outbox.publish(tx, OrderShipped, {
+        subject: id,
+        data: { orderId: id, userId: current.userId, ...shipment },
+        traceparent: (request.headers.traceparent as string | undefined) ?? '',
+      });
+      return shipped;
+    });
+    return orderView(order);
+  });
+}

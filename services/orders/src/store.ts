@@ -1,0 +1,260 @@
+import type { Address, Money } from '@mercato/contracts';
+import { type AnySchema, type Kysely, sql } from '@mercato/kit';
+
+export type OrderStatus = 'pending' | 'confirmed' | 'shipped' | 'cancelled';
+export type SagaStep = 'reserving' | 'authorizing' | 'committing' | 'capturing' | 'compensating' | 'done';
+export type PaymentStatus = 'pending' | 'authorized' | 'captured' | 'voided' | 'refunded' | 'declined' | 'failed';
+
+export interface OrderLine {
+  sku: string;
+  productId: string;
+  name: string;
+  unitPrice: Money;
+  quantity: number;
+}
+
+export interface HistoryEntry {
+  status: OrderStatus;
+  at: string;
+  detail?: string;
+}
+
+/** An order row as the saga and the routes see it. */
+export interface OrderRow {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  cancelReason: string | null;
+  lines: OrderLine[];
+  currency: string;
+  subtotal: number;
+  shipping: number;
+  total: number;
+  shippingAddress: Address;
+  paymentToken: string | null;
+  paymentStatus: PaymentStatus;
+  paymentBrand: string | null;
+  paymentLast4: string | null;
+  sagaStep: SagaStep;
+  pendingReason: string | null;
+  awaitingStockRelease: boolean;
+  awaitingPaymentReturn: boolean;
+  paymentReturn: 'void' | 'refund' | null;
+  stepDeadline: Date | null;
+  stepAttempts: number;
+  shipment: { carrier: string; trackingNumber: string } | null;
+  history: HistoryEntry[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The columns a saga step may change (camelCase → column). */
+export type OrderChange = Partial<
+  Pick<
+    OrderRow,
+    | 'status'
+    | 'cancelReason'
+    | 'paymentToken'
+    | 'paymentStatus'
+    | 'paymentBrand'
+    | 'paymentLast4'
+    | 'sagaStep'
+    | 'pendingReason'
+    | 'awaitingStockRelease'
+    | 'awaitingPaymentReturn'
+    | 'paymentReturn'
+    | 'stepDeadline'
+    | 'stepAttempts'
+    | 'shipment'
+  >
+>;
+
+const COLUMNS: Record<keyof OrderChange, string> = {
+  status: 'status',
+  cancelReason: 'cancel_reason',
+  paymentToken: 'payment_token',
+  paymentStatus: 'payment_status',
+  paymentBrand: 'payment_brand',
+  paymentLast4: 'payment_last4',
+  sagaStep: 'saga_step',
+  pendingReason: 'pending_reason',
+  awaitingStockRelease: 'awaiting_stock_release',
+  awaitingPaymentReturn: 'awaiting_payment_return',
+  paymentReturn: 'payment_return',
+  stepDeadline: 'step_deadline',
+  stepAttempts: 'step_attempts',
+  shipment: 'shipment',
+};
+
+interface Row {
+  id: string;
+  user_id: string;
+  status: OrderStatus;
+  cancel_reason: string | null;
+  lines: OrderLine[];
+  currency: string;
+  subtotal: string;
+  shipping: string;
+  total: string;
+  shipping_address: Address;
+  payment_token: string | null;
+  payment_status: PaymentStatus;
+  payment_brand: string | null;
+  payment_last4: string | null;
+  saga_step: SagaStep;
+  pending_reason: string | null;
+  awaiting_stock_release: boolean;
+  awaiting_payment_return: boolean;
+  payment_return: 'void' | 'refund' | null;
+  step_deadline: Date | null;
+  step_attempts: number;
+  shipment: { carrier: string; trackingNumber: string } | null;
+  history: HistoryEntry[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toOrder = (r: Row): OrderRow => ({
+  id: r.id,
+  userId: r.user_id,
+  status: r.status,
+  cancelReason: r.cancel_reason,
+  lines: r.lines,
+  currency: r.currency,
+  subtotal: Number(r.subtotal),
+  shipping: Number(r.shipping),
+  total: Number(r.total),
+  shippingAddress: r.shipping_address,
+  paymentToken: r.payment_token,
+  paymentStatus: r.payment_status,
+  paymentBrand: r.payment_brand,
+  paymentLast4: r.payment_last4,
+  sagaStep: r.saga_step,
+  pendingReason: r.pending_reason,
+  awaitingStockRelease: r.awaiting_stock_release,
+  awaitingPaymentReturn: r.awaiting_payment_return,
+  paymentReturn: r.payment_return,
+  stepDeadline: r.step_deadline,
+  stepAttempts: r.step_attempts,
+  shipment: r.shipment,
+  history: r.history,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export interface NewOrder {
+  id: string;
+  userId: string;
+  lines: OrderLine[];
+  currency: string;
+  subtotal: number;
+  shipping: number;
+  shippingAddress: Address;
+  paymentToken: string;
+  stepDeadline: Date;
+}
+
+export interface Page {
+  items: OrderRow[];
+  /** The last id of a full page, to continue after. */
+  lastId: string | null;
+}
+
+/** The only file that writes SQL for orders. */
+export class OrderStore {
+  readonly db: Kysely<AnySchema>;
+  constructor(db: Kysely<AnySchema>) {
+    this.db = db;
+  }
+
+  async insert(tx: Kysely<AnySchema>, order: NewOrder): Promise<OrderRow> {
+    const history: HistoryEntry[] = [{ status: 'pending', at: new Date().toISOString(), detail: 'placed' }];
+    const { rows } = await sql<Row>`
+      insert into orders (id, user_id, status, lines, currency, subtotal, shipping, total, shipping_address, payment_token, saga_step, step_deadline, history)
+      values (${order.id}, ${order.userId}, 'pending', ${JSON.stringify(order.lines)}::jsonb, ${order.currency}, ${order.subtotal},
+              ${order.shipping}, ${order.subtotal + order.shipping}, ${JSON.stringify(order.shippingAddress)}::jsonb, ${order.paymentToken},
+              'reserving', ${order.stepDeadline}, ${JSON.stringify(history)}::jsonb)
+      returning *`.execute(tx);
+    return toOrder(rows[0] as Row);
+  }
+
+  async get(db: Kysely<AnySchema>, id: string, lock = false): Promise<OrderRow | undefined> {
+    const { rows } = lock
+      ? await sql<Row>`select * from orders where id = ${id} for update`.execute(db)
+      : await sql<Row>`select * from orders where id = ${id}`.execute(db);
+    return rows[0] ? toOrder(rows[0]) : undefined;
+  }
+
+  /** Applies a change and, when given, appends a history entry; returns the order as it now is. */
+  async update(tx: Kysely<AnySchema>, id: string, change: OrderChange, entry?: { detail: string }): Promise<OrderRow> {
+    const sets = Object.entries(change).map(([key, value]) => {
+      const column = sql.ref(COLUMNS[key as keyof OrderChange]);
+      const bound = key === 'shipment' ? sql`${JSON.stringify(value)}::jsonb` : sql`${value}`;
+      return sql`${column} = ${bound}`;
+    });
+    sets.push(sql`updated_at = now()`);
+    if (entry) {
+      sets.push(
+        sql`history = history || jsonb_build_array(jsonb_build_object('status', coalesce(${change.status ?? null}::text, status), 'at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'detail', ${entry.detail}::text))`,
+      );
+    }
+    // In SET, `status` is the value before this update: an entry without a status change records the one the order keeps.
+    const { rows } = await sql<Row>`update orders set ${sql.join(sets)} where id = ${id} returning *`.execute(tx);
+    const row = rows[0];
+    if (!row) throw new Error(`order ${id} vanished`);
+    return toOrder(row);
+  }
+
+  async listByUser(userId: string, limit: number, afterId: string | undefined): Promise<Page> {
+    const { rows } = await sql<Row>`
+      select * from orders where user_id = ${userId} ${afterId ? sql`and id < ${afterId}` : sql``}
+      order by id desc limit ${limit + 1}`.execute(this.db);
+    return page(rows, limit);
+  }
+
+  async listAll(status: OrderStatus | undefined, limit: number, afterId: string | undefined): Promise<Page> {
+    const { rows } = await sql<Row>`
+      select * from orders where true ${status ? sql`and status = ${status}` : sql``} ${afterId ? sql`and id < ${afterId}` : sql``}
+      order by id desc limit ${limit + 1}`.execute(this.db);
+    return page(rows, limit);
+  }
+
+  /**
+   * Claims an Idempotency-Key for a new order. A concurrent claim of the same key waits for this
+   * transaction and then sees the row. Returns undefined when claimed, else what the key holds.
+   */
+  async claimKey(
+    tx: Kysely<AnySchema>,
+    userId: string,
+    key: string,
+    hash: string,
+    orderId: string,
+  ): Promise<{ requestHash: string; orderId: string } | undefined> {
+    const inserted = await sql`
+      insert into idempotency_keys (user_id, key, request_hash, order_id) values (${userId}, ${key}, ${hash}, ${orderId})
+      on conflict (user_id, key) do nothing returning key`.execute(tx);
+    if (inserted.rows.length > 0) return undefined;
+    const { rows } = await sql<{ request_hash: string; order_id: string }>`
+      select request_hash, order_id from idempotency_keys where user_id = ${userId} and key = ${key}`.execute(tx);
+    const row = rows[0];
+    if (!row) throw new Error('idempotency key vanished');
+    return { requestHash: row.request_hash, orderId: row.order_id };
+  }
+
+  async forgetKeysOlderThan(hours: number): Promise<void> {
+    await sql`delete from idempotency_keys where created_at < now() - make_interval(hours => ${hours})`.execute(this.db);
+  }
+
+  /** In-flight orders past their step's deadline, locked for this sweeper (others skip them). */
+  async overdue(tx: Kysely<AnySchema>, limit: number): Promise<OrderRow[]> {
+    const { rows } = await sql<Row>`
+      select * from orders where saga_step <> 'done' and step_deadline < now()
+      order by step_deadline limit ${limit} for update skip locked`.execute(tx);
+    return rows.map(toOrder);
+  }
+}
+
+function page(rows: Row[], limit: number): Page {
+  const items = rows.slice(0, limit).map(toOrder);
+  return { items, lastId: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}
