@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { connectDatabase, createService, type Service, sql } from '@mercato/kit';
 import { createTestDatabase, type TestDatabase } from '@mercato/kit/testing';
 import { spawnProcess } from '../spawn-process.ts';
+import { percentile } from '../stats.ts';
 import { BenchPinged, benchMigrations } from './bench-event.ts';
 
 const consumerEntry = fileURLToPath(new URL('./consumer-process.ts', import.meta.url));
@@ -14,11 +15,6 @@ export interface BusFigures {
   rateP50Ms: number;
   rateP99Ms: number;
   rateEvents: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 /**

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
+import { positiveInteger, ratio } from '../lib/measure-targets.ts';
+import { withPlatform } from '../lib/platform.ts';
+import type { Scenario } from '../lib/scenario.ts';
+import { GENEROUS_RATE_LIMITS, json, registerShoppers } from '../lib/shoppers.ts';
+import { ms, percentile } from '../lib/stats.ts';
+
+const ADMIN = { email: 'bench-admin@shop.test', password: 'bench admin password' };
+const PRODUCTS = 20;
+const ADDRESS = { line1: '1 Bench Way', city: 'Loadville', postalCode: '10001', country: 'US' };
+
+interface CheckoutFigures {
+  bus: string;
+  confirmedPerSecond: number;
+  confirmed: number;
+  cancelled: number;
+  failures: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Products with stock no run can exhaust, so every order should confirm. */
+async function stockTheShop(gatewayUrl: string): Promise<string[]> {
+  const { accessToken } = await json<{ accessToken: string }>(`${gatewayUrl}/api/auth/login`, { method: 'POST', body: ADMIN });
+  const skus: string[] = [];
+  for (let i = 0; i < PRODUCTS; i++) {
+    const sku = `BENCH-${i}`;
+    await json(`${gatewayUrl}/api/products`, {
+      method: 'POST',
+      token: accessToken,
+      expect: 201,
+      body: {
+        slug: `bench-item-${i}`,
+        name: `Bench item ${i}`,
+        description: 'a product for the checkout benchmark',
+        category: 'bench',
+        price: { amount: 500 + i * 100, currency: 'USD' },
+        sku,
+        images: [],
+        attributes: {},
+      },
+    });
+    await json(`${gatewayUrl}/api/inventory/${sku}`, { method: 'PUT', token: accessToken, body: { onHand: 10_000_000 } });
+    skus.push(sku);
+  }
+  return skus;
+}
+
+/**
+ * Virtual shoppers, each in a loop: add 1–3 products, place an order, poll it every 20 ms until it
+ * is final. Place→final is measured from sending the order to reading its final status.
+ */
+async function measureCheckout(
+  gatewayUrl: string,
+  bus: string,
+  options: { shoppers: number; seconds: number; warmUpSeconds: number },
+  progress: (line: string) => void,
+): Promise<CheckoutFigures> {
+  const skus = await stockTheShop(gatewayUrl);
+  const tokens = await registerShoppers(gatewayUrl, options.shoppers);
+  const pool = new Pool(gatewayUrl, { connections: options.shoppers * 2, keepAliveTimeout: 30_000 });
+  const call = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const answer = await pool.request({
+      method,
+      path,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await answer.body.text();
+    return { status: answer.statusCode, body: text ? (JSON.parse(text) as { id: string; status: string }) : undefined };
+  };
+  let measuring = false;
+  let stopping = false;
+  const latencies: number[] = [];
+  let confirmed = 0;
+  let cancelled = 0;
+  let failures = 0;
+
+  const shopper = async (token: string, index: number) => {
+    let n = index;
+    while (!stopping) {
+      const lines = 1 + (n % 3);
+      for (let i = 0; i < lines; i++) {
+        await call('POST', '/api/cart/items', token, { sku: skus[(n + i * 7) % skus.length], quantity: 1 + (i % 2) });
+      }
+      n++;
+      const started = performance.now();
+      const placed = await call('POST', '/api/orders', token, { shippingAddress: ADDRESS, paymentToken: 'tok_visa' }, { 'idempotency-key': randomUUID() });
+      if (placed.status !== 202 || !placed.body) {
+        if (measuring) failures++;
+        continue;
+      }
+      let status = placed.body.status;
+      while (status === 'pending') {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        status = (await call('GET', `/api/orders/${placed.body.id}`, token)).body?.status ?? 'pending';
+      }
+      if (!measuring) continue;
+      if (status === 'confirmed') {
+        confirmed++;
+        latencies.push(performance.now() - started);
+      } else {
+        cancelled++;
+      }
+    }
+  };
+
+  progress(`${bus}: ${options.shoppers} shoppers checking out, ${options.warmUpSeconds} s warm-up, ${options.seconds} s measured…`);
+  const loops = tokens.map(shopper);
+  await new Promise((resolve) => setTimeout(resolve, options.warmUpSeconds * 1000));
+  measuring = true;
+  const from = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+  measuring = false;
+  const elapsed = (performance.now() - from) / 1000;
+  stopping = true;
+  await Promise.all(loops);
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    bus,
+    confirmedPerSecond: Math.round((confirmed / elapsed) * 10) / 10,
+    confirmed,
+    cancelled,
+    failures,
+    p50Ms: ms(percentile(latencies, 50)),
+    p99Ms: ms(percentile(latencies, 99)),
+  };
+}
+
+export const scenario: Scenario = {
+  name: 'checkout',
+  description: 'virtual shoppers add to cart, place orders and poll until final: confirmed orders/s and place→confirmed latency',
+  options: '[--duration 20] [--shoppers 50] [--buses pgboss,nats] [--profile PROCESS:DIR]',
+  async run(args, progress) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        duration: { type: 'string', default: '20' },
+        shoppers: { type: 'string', default: '50' },
+        buses: { type: 'string', default: 'pgboss,nats' },
+        profile: { type: 'string' },
+      },
+    });
+    const seconds = positiveInteger('duration', values.duration);
+    const shoppers = positiveInteger('shoppers', values.shoppers);
+    const buses = values.buses.split(',');
+    const env = {
+      ...GENEROUS_RATE_LIMITS,
+      MERCATO_SEED: 'none',
+      MERCATO_ADMIN_EMAIL: ADMIN.email,
+      MERCATO_ADMIN_PASSWORD: ADMIN.password,
+      ...(values.profile ? { MERCATO_CPU_PROFILE: values.profile } : {}),
+    };
+    const results: CheckoutFigures[] = [];
+    for (const bus of buses) {
+      if (bus === 'nats' && !process.env.NATS_URL) {
+        progress('nats row skipped: set NATS_URL (e.g. nats://127.0.0.1:4222) to measure the NATS adapter');
+        continue;
+      }
+      const busEnv = bus === 'nats' ? { NATS_URL: process.env.NATS_URL, MERCATO_BUS_NAMESPACE: `bench${process.pid}` } : { NATS_URL: '' };
+      results.push(
+        await withPlatform({ ...env, ...busEnv }, progress, (platform) =>
+          measureCheckout(platform.gatewayUrl, bus, { shoppers, seconds, warmUpSeconds: 5 }, progress),
+        ),
+      );
+    }
+    const rows = results.map((r) => ({
+      bus: r.bus,
+      'confirmed/s': r.confirmedPerSecond,
+      confirmed: r.confirmed,
+      cancelled: r.cancelled,
+      'failed placements': r.failures,
+      'place→confirmed p50 ms': r.p50Ms,
+      'place→confirmed p99 ms': r.p99Ms,
+    }));
+    const summary: Record<string, string | number> = {};
+    const [first, second] = results;
+    if (first && second) summary[`${second.bus}/${first.bus} confirmed/s`] = ratio(second.confirmedPerSecond, first.confirmedPerSecond);
+    summary['aim'] = '≥ 200 confirmed/s, p99 place→confirmed < 1000 ms';
+    return { rows, summary };
+  },
+};
