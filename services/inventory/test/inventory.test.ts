@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CommitStock, ReserveStock, StockLow, StockReservationFailed, StockReserved } from '@mercato/contracts';
+import {
+  CommitStock,
+  ReleaseStock,
+  ReserveStock,
+  StockCommitFailed,
+  StockCommitted,
+  StockLow,
+  StockReleased,
+  StockReservationFailed,
+  StockReserved,
+} from '@mercato/contracts';
 import { createService, type Service, type ServiceDefinition, sql, subscription } from '@mercato/kit';
 import { createTestDatabase, createTestIssuer, injectJson, type TestDatabase, waitFor } from '@mercato/kit/testing';
 import { inventoryDefinition } from '../src/app.ts';
@@ -62,7 +72,7 @@ function observerDefinition(): ServiceDefinition {
     migrations: new URL('./fixtures/observer-migrations/', import.meta.url),
     subscriptions: () => [
       subscription({
-        events: [StockReserved, StockReservationFailed, StockLow],
+        events: [StockReserved, StockReservationFailed, StockLow, StockCommitted, StockCommitFailed, StockReleased],
         async handle(event, { tx }) {
           await sql`insert into seen (type, subject) values (${event.type}, ${event.subject})`.execute(tx);
         },
@@ -212,5 +222,26 @@ describe('reservations', () => {
     });
     await waitFor('the commit', async () => (await stock('BUS-1'))?.on_hand === 4, 20_000);
     assert.deepEqual(await stock('BUS-1'), { on_hand: 4, reserved: 0 });
+    await waitFor('the commit reply', async () => (await seen('inventory.stock.committed.v1')) === 1, 20_000);
+  });
+
+  it('answers commit and release commands: committed, commit-failed for a released reservation, released', async () => {
+    await call('PUT', '/api/inventory/BUS-2', admin, { onHand: 5 });
+    const { database: observerDb, outbox } = observer.context;
+    assert.ok(observerDb && outbox);
+    const lines = [{ sku: 'BUS-2', quantity: 1 }];
+    await observerDb.db.transaction().execute(async (tx) => {
+      await outbox.publish(tx, ReserveStock, { subject: 'bus-2', data: { reservationId: 'bus-2', lines } });
+      await outbox.publish(tx, ReleaseStock, { subject: 'bus-2', data: { reservationId: 'bus-2' } });
+      await outbox.publish(tx, CommitStock, { subject: 'bus-2', data: { reservationId: 'bus-2' } });
+      // Releasing a reservation inventory never saw is answered too: the saga's compensation must always end.
+      await outbox.publish(tx, ReleaseStock, { subject: 'never-reserved', data: { reservationId: 'never-reserved' } });
+    });
+    await waitFor(
+      'the replies',
+      async () => (await seen('inventory.stock.released.v1')) === 2 && (await seen('inventory.stock.commit-failed.v1')) === 1,
+      20_000,
+    );
+    assert.deepEqual(await stock('BUS-2'), { on_hand: 5, reserved: 0 });
   });
 });
