@@ -1,5 +1,5 @@
-import { Type } from 'typebox';
-import { Sku } from './catalog.ts';
+import { type Static, Type } from 'typebox';
+import { Money, Sku } from './catalog.ts';
 import { defineEvent } from './envelope.ts';
 
 /** A shopper added units of a SKU to their cart (subject: the user id). */
@@ -10,3 +10,44 @@ export const CartItemAdded = defineEvent(
     { additionalProperties: false },
   ),
 );
+
+/** One line of a cart: the name and unit price are the catalog's as last seen by the cart (a snapshot kept current by catalog events). */
+export const CartLine = Type.Object(
+  {
+    sku: Sku,
+    productId: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    unitPrice: Money,
+    /** 1–99 (API.md). */
+    quantity: Type.Integer({ minimum: 1, maximum: 99 }),
+    /** unitPrice.amount × quantity. */
+    lineTotal: Money,
+  },
+  { additionalProperties: false },
+);
+export type CartLine = Static<typeof CartLine>;
+
+/**
+ * A user's cart as `GET /api/cart` shows it and `GET /internal/carts/{userId}` answers services
+ * (orders places an order from it). `id` is the same for a user whether or not they added anything.
+ */
+export const CartView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    /** In the order they were first added; at most 100. */
+    lines: Type.Array(CartLine, { maxItems: 100 }),
+    /** The sum of the lines' totals, in the shop's currency. */
+    subtotal: Money,
+    /** The sum of the lines' quantities. */
+    itemCount: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type CartView = Static<typeof CartView>;
+
+/** The path of `GET` / `DELETE /internal/carts/{userId}` (service tokens only): whose cart, by the user id of their tokens. */
+export const CartOwnerParams = Type.Object(
+  { userId: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }) },
+  { additionalProperties: false },
+);
+export type CartOwnerParams = Static<typeof CartOwnerParams>;

@@ -1,0 +1,186 @@
+import type { CartView, Money } from '@mercato/contracts';
+import { type AnySchema, type Kysely, sql } from '@mercato/kit';
+import type { CatalogItem } from './catalog-client.ts';
+import { cartIdOf, cartView, type LineSnapshot, MAX_LINES, MAX_QUANTITY } from './domain/cart.ts';
+
+export type AddOutcome = 'added' | 'unknown_sku' | 'cart_full' | 'line_full';
+
+/** What a catalog event says about one product; absent fields are not part of that event. */
+export interface CatalogChange {
+  productId: string;
+  name?: string;
+  price?: Money;
+  archived?: boolean;
+}
+
+interface LineRow {
+  sku: string;
+  product_id: string;
+  name: string;
+  /** bigint: pg hands it over as a string. */
+  unit_amount: string;
+  currency: string;
+  quantity: number;
+}
+
+/**
+ * The only file that writes SQL for the cart. Every write takes the caller's transaction and starts by
+ * locking the user's cart row, so the writes to one cart run one after another: the line count and the
+ * per-line limit are checked against what the cart holds, not against a stale read.
+ */
+export class CartStore {
+  readonly #db: Kysely<AnySchema>;
+  readonly #currency: string;
+
+  constructor(db: Kysely<AnySchema>, currency: string) {
+    this.#db = db;
+    this.#currency = currency;
+  }
+
+  get db(): Kysely<AnySchema> {
+    return this.#db;
+  }
+
+  /** The database's clock: an add reads it before asking the catalog (see `addItem`). */
+  async clock(): Promise<Date> {
+    const { rows } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(this.#db);
+    return rows[0]?.now ?? new Date();
+  }
+
+  /** The user's cart; empty (with its id) when they never added anything. */
+  async view(executor: Kysely<AnySchema>, userId: string): Promise<CartView> {
+    const id = cartIdOf(userId);
+    const { rows } = await sql<LineRow>`
+      select sku, product_id, name, unit_amount, currency, quantity from cart_lines where cart_id = ${id} order by seq`.execute(executor);
+    const lines: LineSnapshot[] = rows.map((row) => ({
+      sku: row.sku,
+      productId: row.product_id,
+      name: row.name,
+      unitAmount: Number(row.unit_amount),
+      currency: row.currency,
+      quantity: row.quantity,
+    }));
+    return cartView(id, lines, this.#currency);
+  }
+
+  /**
+   * Adds `quantity` units of a product the catalog answered for, creating the cart and the line as
+   * needed. `lookedUpAt` is the database clock before the catalog was asked: a catalog event handled
+   * since then may be newer than the catalog's answer, and wins (see `applyCatalogChange`).
+   */
+  async addItem(
+    tx: Kysely<AnySchema>,
+    input: { userId: string; product: CatalogItem; quantity: number; lookedUpAt: Date },
+  ): Promise<AddOutcome> {
+    const { userId, product, quantity } = input;
+    const cartId = cartIdOf(userId);
+    // Creates the cart or locks it: concurrent writes to one cart queue here.
+    await sql`insert into carts (id, user_id) values (${cartId}, ${userId})
+              on conflict (id) do update set updated_at = now()`.execute(tx);
+    await lockProduct(tx, product.productId);
+    const { rows: seenRows } = await sql<{
+      name: string | null;
+      unit_amount: string | null;
+      currency: string | null;
+      archived: boolean;
+      fresh: boolean;
+    }>`select name, unit_amount, currency, archived, changed_at >= ${input.lookedUpAt} as fresh
+       from catalog_products where product_id = ${product.productId}`.execute(tx);
+    const seen = seenRows[0];
+    // Archived for good: the catalog never sells an archived product again.
+    if (seen?.archived) return 'unknown_sku';
+    const fresh = seen?.fresh ? seen : undefined;
+    const name = fresh?.name ?? product.name;
+    const unitAmount = fresh?.unit_amount != null ? Number(fresh.unit_amount) : product.price.amount;
+    const currency = fresh?.currency ?? product.price.currency;
+
+    const { rows: counted } = await sql<{ lines: string; present: boolean }>`
+      select count(*) as lines, coalesce(bool_or(sku = ${product.sku}), false) as present
+      from cart_lines where cart_id = ${cartId}`.execute(tx);
+    const count = counted[0];
+    if (count && !count.present && Number(count.lines) >= MAX_LINES) return 'cart_full';
+
+    // Adds to the line in one statement; the condition refuses (no row back) a total over the limit.
+    // A new add also refreshes the snapshot: it is as recent a look at the catalog as any.
+    const { rows } = await sql<{ quantity: number }>`
+      insert into cart_lines (cart_id, sku, product_id, name, unit_amount, currency, quantity)
+      values (${cartId}, ${product.sku}, ${product.productId}, ${name}, ${unitAmount}, ${currency}, ${quantity})
+      on conflict (cart_id, sku) do update
+        set quantity = cart_lines.quantity + excluded.quantity,
+            product_id = excluded.product_id, name = excluded.name,
+            unit_amount = excluded.unit_amount, currency = excluded.currency
+        where cart_lines.quantity + excluded.quantity <= ${MAX_QUANTITY}
+      returning quantity`.execute(tx);
+    return rows.length > 0 ? 'added' : 'line_full';
+  }
+
+  /** Sets a line's quantity, 0 removing it; false when the SKU is not in the cart. */
+  async setQuantity(tx: Kysely<AnySchema>, userId: string, sku: string, quantity: number): Promise<boolean> {
+    const cartId = await lockCart(tx, userId);
+    if (!cartId) return false;
+    const { rows } =
+      quantity === 0
+        ? await sql`delete from cart_lines where cart_id = ${cartId} and sku = ${sku} returning sku`.execute(tx)
+        : await sql`update cart_lines set quantity = ${quantity} where cart_id = ${cartId} and sku = ${sku} returning sku`.execute(tx);
+    return rows.length > 0;
+  }
+
+  /** Removes a line; false when the SKU is not in the cart. */
+  async removeLine(tx: Kysely<AnySchema>, userId: string, sku: string): Promise<boolean> {
+    return this.setQuantity(tx, userId, sku, 0);
+  }
+
+  /** Empties the cart (its id stays the user's). */
+  async clear(tx: Kysely<AnySchema>, userId: string): Promise<void> {
+    await sql`delete from carts where id = ${cartIdOf(userId)}`.execute(tx);
+  }
+
+  /**
+   * Applies a catalog event to every line of the product, and remembers it per product for adds that
+   * are in flight: an add asks the catalog first and writes later, so an event handled in between would
+   * otherwise miss the line it is about to write. Both sides take the product's lock, so either the
+   * event finds the line, or the add finds the event.
+   * Returns how many lines changed.
+   */
+  async applyCatalogChange(tx: Kysely<AnySchema>, change: CatalogChange): Promise<number> {
+    await lockProduct(tx, change.productId);
+    const name = change.name ?? null;
+    const amount = change.price?.amount ?? null;
+    const currency = change.price?.currency ?? null;
+    const archived = change.archived ?? false;
+    await sql`insert into catalog_products (product_id, name, unit_amount, currency, archived, changed_at)
+              values (${change.productId}, ${name}::text, ${amount}::bigint, ${currency}::text, ${archived}, clock_timestamp())
+              on conflict (product_id) do update set
+                name = coalesce(excluded.name, catalog_products.name),
+                unit_amount = coalesce(excluded.unit_amount, catalog_products.unit_amount),
+                currency = coalesce(excluded.currency, catalog_products.currency),
+                archived = catalog_products.archived or excluded.archived,
+                changed_at = excluded.changed_at`.execute(tx);
+    if (archived) {
+      const { rows } = await sql`delete from cart_lines where product_id = ${change.productId} returning sku`.execute(tx);
+      return rows.length;
+    }
+    const { rows } = await sql`
+      update cart_lines set
+        name = coalesce(${name}::text, name),
+        unit_amount = coalesce(${amount}::bigint, unit_amount),
+        currency = coalesce(${currency}::text, currency)
+      where product_id = ${change.productId}
+        and (name, unit_amount, currency) is distinct from
+            (coalesce(${name}::text, name), coalesce(${amount}::bigint, unit_amount), coalesce(${currency}::text, currency))
+      returning sku`.execute(tx);
+    return rows.length;
+  }
+}
+
+/** Locks the user's cart row for the rest of the transaction; undefined when they have none. */
+async function lockCart(tx: Kysely<AnySchema>, userId: string): Promise<string | undefined> {
+  const cartId = cartIdOf(userId);
+  const { rows } = await sql<{ id: string }>`update carts set updated_at = now() where id = ${cartId} returning id`.execute(tx);
+  return rows[0]?.id;
+}
+
+/** Serialises an add of a product with the catalog events about it (see `applyCatalogChange`). */
+async function lockProduct(tx: Kysely<AnySchema>, productId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`cart.product:${productId}`}, 0))`.execute(tx);
+}

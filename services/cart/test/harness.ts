@@ -1,0 +1,179 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { catalogDefinition } from '@mercato/catalog';
+import { CartItemAdded, type CartView, type CatalogProduct, type CatalogProductInput } from '@mercato/contracts';
+import { identityDefinition } from '@mercato/identity';
+import { type AnySchema, createService, type Kysely, type Service, type ServiceDefinition, sql, subscription } from '@mercato/kit';
+import {
+  createTestDatabase,
+  createTestIssuer,
+  type InjectedAnswer,
+  type InjectOptions,
+  injectJson,
+  type TestDatabase,
+  waitFor,
+} from '@mercato/kit/testing';
+import { registryDefinition } from '@mercato/registry';
+import { cartDefinition } from '../src/app.ts';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * The cart among the real services it depends on, each on its own database, as `mercato up` runs them:
+ * a registry (discovery), identity (the cart's service token for the catalog, by client credentials), the
+ * catalog (its internal by-SKU route; its events on the bus), an observer service that records what the
+ * cart publishes, and one pg-boss bus database they share.
+ * Shoppers' tokens, and the orders service's, are signed by a test issuer that cart and catalog trust.
+ */
+export interface CartWorld {
+  cart: Service;
+  catalog: Service;
+  /** The cart's own database. */
+  cartDb: Kysely<AnySchema>;
+  /** A customer's access token; a new user unless `userId` is given. */
+  userToken(userId?: string): Promise<string>;
+  /** A service token from orders, addressed to the cart. */
+  ordersToken: string;
+  /** One request to the cart, as the gateway forwards it. */
+  call(method: Method, url: string, options?: InjectOptions): Promise<InjectedAnswer & { body: CartBody }>;
+  /** A product created through the catalog's admin API; fails the test unless it is 201. */
+  createProduct(product: Partial<CatalogProductInput> & { slug: string }): Promise<CatalogProduct>;
+  /** The cart events the observer received for a subject (a user id), in the order it handled them. */
+  published(subject: string): Promise<{ type: string; data: unknown }[]>;
+  /** A change through the catalog's admin API (PATCH, or DELETE to archive). */
+  catalogAdmin(method: 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<InjectedAnswer>;
+  close(): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions read whatever the answer holds
+type CartBody = (CartView & Record<string, any>) | undefined;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export async function startCartWorld(label: string): Promise<CartWorld> {
+  const databases: TestDatabase[] = [];
+  const database = async (name: string) => {
+    const created = await createTestDatabase(`${label}_${name}`);
+    databases.push(created);
+    return created;
+  };
+  const [busDb, identityDb, catalogDb, cartDb, observerDb] = [
+    await database('bus'),
+    await database('identity'),
+    await database('catalog'),
+    await database('cart'),
+    await database('observer'),
+  ];
+  const issuer = await createTestIssuer();
+  const cartSecret = randomBytes(24).toString('base64url');
+  const quiet = { LOG_LEVEL: process.env.CART_TEST_LOG_LEVEL ?? 'silent' };
+
+  const registry = await createService(registryDefinition(), { ...quiet, REGISTRY_TTL_SECONDS: '5' });
+  const registryUrl = await registry.start();
+  const common = { ...quiet, MERCATO_REGISTRY_URL: registryUrl, MERCATO_HEARTBEAT_MS: '200', MERCATO_SHUTDOWN_TIMEOUT_MS: '1000' };
+  const identity = await createService(identityDefinition(), {
+    ...common,
+    IDENTITY_DATABASE_URL: identityDb.url,
+    MERCATO_DATA_KEY: randomBytes(32).toString('base64'),
+    IDENTITY_SERVICE_CLIENTS: JSON.stringify({ cart: sha256(cartSecret) }),
+    MERCATO_ADMIN_EMAIL: 'boss@shop.test',
+    MERCATO_ADMIN_PASSWORD: 'correct horse battery',
+  });
+  const identityUrl = await identity.start();
+  // The catalog trusts identity (the cart's service tokens) and the test issuer (the admin who makes products).
+  type KeySet = Awaited<ReturnType<typeof issuer.jwks>>;
+  const catalogKeys = async (): Promise<KeySet> => {
+    const fromIdentity = (await (await fetch(`${identityUrl}/.well-known/jwks.json`)).json()) as KeySet;
+    return { keys: [...fromIdentity.keys, ...(await issuer.jwks()).keys] };
+  };
+  const catalog = await createService(
+    { ...catalogDefinition(), jwks: () => catalogKeys },
+    { ...common, CATALOG_DATABASE_URL: catalogDb.url, BUS_DATABASE_URL: busDb.url },
+  );
+  await catalog.start();
+  const observer = await createService(observerDefinition(), {
+    ...quiet,
+    MERCATO_AUTH: 'off',
+    OBSERVER_DATABASE_URL: observerDb.url,
+    BUS_DATABASE_URL: busDb.url,
+  });
+  await observer.start();
+  const cart = await createService(
+    { ...cartDefinition(), jwks: () => issuer.jwks },
+    {
+      ...common,
+      CART_DATABASE_URL: cartDb.url,
+      BUS_DATABASE_URL: busDb.url,
+      MERCATO_CLIENT_ID: 'cart',
+      MERCATO_CLIENT_SECRET: cartSecret,
+    },
+  );
+  await cart.start();
+  await waitFor('the cart to know identity and the catalog', () =>
+    ['identity', 'catalog'].every((service) => (cart.context.discovery?.instances(service).length ?? 0) > 0),
+  );
+
+  const adminToken = await issuer.userToken(['customer', 'admin']);
+  const ordersToken = await issuer.serviceToken('orders', 'cart');
+  const db = cart.context.database?.db;
+  const seenDb = observer.context.database?.db;
+  if (!db || !seenDb) throw new Error('the cart or the observer has no database');
+
+  return {
+    cart,
+    catalog,
+    cartDb: db,
+    ordersToken,
+    userToken: (userId) => issuer.userToken(['customer'], userId),
+    call: (method, url, options = {}) => injectJson(cart.app, method, url, options) as Promise<InjectedAnswer & { body: CartBody }>,
+    async createProduct(product) {
+      const body: CatalogProductInput = {
+        name: product.slug.replace(/-/g, ' '),
+        description: '',
+        category: 'misc',
+        price: { amount: 1000, currency: 'USD' },
+        sku: `SKU-${product.slug}`.slice(0, 64),
+        images: [],
+        attributes: {},
+        ...product,
+      };
+      const answer = await injectJson(catalog.app, 'POST', '/api/products', { token: adminToken, body });
+      if (answer.status !== 201) throw new Error(`creating ${product.slug} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return answer.body as CatalogProduct;
+    },
+    async published(subject) {
+      const { rows } = await sql<{
+        type: string;
+        data: unknown;
+      }>`select type, data from seen where subject = ${subject} order by id`.execute(seenDb);
+      return rows;
+    },
+    catalogAdmin: (method, url, body) => injectJson(catalog.app, method, url, { token: adminToken, body }),
+    async close() {
+      await cart.stop();
+      await observer.stop();
+      await catalog.stop();
+      await identity.stop();
+      await registry.stop();
+      for (const created of databases) await created.drop();
+    },
+  };
+}
+
+/** Another service on the bus: records every cart event it receives in `seen`. */
+function observerDefinition(): ServiceDefinition {
+  return {
+    name: 'observer',
+    register: false,
+    migrations: new URL('./fixtures/observer-migrations/', import.meta.url),
+    subscriptions: () => [
+      subscription({
+        events: [CartItemAdded],
+        async handle(event, { tx }) {
+          await sql`insert into seen (type, subject, data) values (${event.type}, ${event.subject}, ${JSON.stringify(event.data)}::jsonb)`.execute(
+            tx,
+          );
+        },
+      }),
+    ],
+  };
+}
