@@ -58,3 +58,12 @@ export const PaymentRefunded = defineEvent(
   'payments.payment.refunded.v1',
   Type.Object({ orderId: OrderId, paymentId: Type.String(), amount: Money }, { additionalProperties: false }),
 );
+
+/**
+ * The sandbox provider's test tokens (API.md, "Orders and checkout"): `tok_visa` and
+ * `tok_mastercard` authorize, `tok_declined` and `tok_insufficient_funds` are declined,
+ * `tok_provider_error` makes every provider call fail. Orders refuses any other token at placement
+ * (400) while the sandbox is the provider; payments' sandbox declines one that slips through.
+ */
+export const SANDBOX_TEST_TOKENS = ['tok_visa', 'tok_mastercard', 'tok_declined', 'tok_insufficient_funds', 'tok_provider_error'] as const;
+export type SandboxTestToken = (typeof SANDBOX_TEST_TOKENS)[number];

@@ -12,5 +12,6 @@ export const ROUTE_TABLE: readonly { prefix: string; service: ServiceName }[] = 
   { prefix: '/api/cart', service: 'cart' },
   { prefix: '/api/orders', service: 'orders' },
   { prefix: '/api/admin/orders', service: 'orders' },
+  { prefix: '/api/admin/payments', service: 'payments' },
   { prefix: '/api/recommendations', service: 'recommendations' },
 ];

@@ -1,0 +1,367 @@
+import { type Logger, type Metrics, transaction } from '@mercato/kit';
+import { ExponentialBackoff, handleWhen, retry, TimeoutStrategy, timeout, wrap } from 'cockatiel';
+import pg from 'pg';
+import { Counter } from 'prom-client';
+import type { Outcome, ProviderOperation } from './domain/payment-intent.ts';
+import { idempotencyKey, type PaymentProvider, ProviderRejectedError } from './providers/payment-provider.ts';
+import { type ClaimedStep, type PaymentsStore, WORK_CHANNEL } from './store.ts';
+
+/** API.md: a failing provider call is retried 3 times (4 calls), then the step fails. */
+export const PROVIDER_RETRIES = 3;
+/** Backoff between those calls: about 50, 100, 200 ms (with jitter) — short next to a checkout's 30 s bound. */
+const RETRY_INITIAL_DELAY_MS = 50;
+const RETRY_MAX_DELAY_MS = 500;
+/** Room in a lease, after the calls, to record the outcome (a transaction that may wait for a pooled connection). */
+const RECORD_ALLOWANCE_MS = 2_000;
+/** A void or refund that keeps failing is tried again later, backing off up to this. */
+const COMPENSATION_RETRY_MAX_MS = 60_000;
+/** The listener reconnects after this when its connection dropped (the poll covers the gap). */
+const LISTEN_RETRY_MS = 1_000;
+/**
+ * Outcomes are recorded in groups: those that arrive while a record transaction is in flight go
+ * together in the next one (at most this many, two transactions at once), as the kit's consumer
+ * does — one commit (one WAL flush) per provider call competed with the consumer's own commits.
+ */
+const RECORD_GROUP_MAX = 64;
+const RECORDS_IN_FLIGHT = 2;
+
+type RecordResult = 'recorded' | 'stale' | 'more';
+/** How long an outcome whose intent a command's transaction holds waits before it is recorded again. */
+const BUSY_RETRY_MS = 5;
+interface PendingRecord {
+  step: ClaimedStep;
+  outcome: Outcome;
+  resolve: (result: RecordResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface PaymentWorkerOptions {
+  store: PaymentsStore;
+  provider: PaymentProvider;
+  log: Logger;
+  metrics: Metrics;
+  /** For the LISTEN connection (the same database as the store). */
+  connectionString: string | undefined;
+  /** Provider calls in flight at once (each one holds a slot through its retries). */
+  concurrency: number;
+  /** How often the worker looks for due steps without being woken (crash recovery, retries coming due). */
+  pollMs: number;
+  /** One provider call's bound; the claim's lease is derived from it. */
+  callTimeoutMs: number;
+}
+
+/**
+ * Makes the provider calls that intents owe, outside any transaction. Woken by a NOTIFY when a
+ * command's transaction commits (and by its own records), plus a poll. It claims due steps with a
+ * lease (`for update skip locked`, so two instances never claim one step), calls the provider with
+ * the step's idempotency key — retrying transient failures with backoff — and records the outcome,
+ * the ledger row and the reply in a new transaction. A process that dies between the call and the
+ * record leaves the lease to run out; whoever claims the step next calls with the same key, gets
+ * the first outcome, and records it once.
+ */
+export class PaymentWorker {
+  readonly #options: PaymentWorkerOptions;
+  readonly #calls: Counter<'operation' | 'outcome'>;
+  /** Retries what may pass (not a rejection), each call bounded by the timeout (which aborts the call's signal). */
+  readonly #policy;
+  /**
+   * Longer than a step can take — every call with its timeout, the backoffs between, and room to
+   * record — so a live worker never loses its claim; it is also how long a dead worker's step waits
+   * before another claims it (11.5 s with the default 2 s call timeout).
+   */
+  readonly leaseMs: number;
+  readonly #inFlight = new Set<Promise<void>>();
+  #claiming: Promise<void> | undefined;
+  #wakeAgain = false;
+  /** The last claim filled every free slot: more may be due, so a slot that frees up claims again. */
+  #backlog = false;
+  readonly #records: PendingRecord[] = [];
+  #recording = 0;
+  #stopped = true;
+  #poll: NodeJS.Timeout | undefined;
+  #listener: pg.Client | undefined;
+  #listenRetry: NodeJS.Timeout | undefined;
+
+  constructor(options: PaymentWorkerOptions) {
+    this.#options = options;
+    this.leaseMs = (PROVIDER_RETRIES + 1) * options.callTimeoutMs + PROVIDER_RETRIES * RETRY_MAX_DELAY_MS + RECORD_ALLOWANCE_MS;
+    this.#policy = wrap(
+      retry(
+        handleWhen((error) => !(error instanceof ProviderRejectedError)),
+        {
+          maxAttempts: PROVIDER_RETRIES,
+          backoff: new ExponentialBackoff({ initialDelay: RETRY_INITIAL_DELAY_MS, maxDelay: RETRY_MAX_DELAY_MS }),
+        },
+      ),
+      timeout(options.callTimeoutMs, TimeoutStrategy.Aggressive),
+    );
+    this.#calls = new Counter({
+      name: 'payments_provider_calls_total',
+      help: 'Calls to the payment provider, by operation and outcome (success, declined, rejected, error)',
+      labelNames: ['operation', 'outcome'] as const,
+      registers: [options.metrics.registry],
+    });
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#listen();
+    this.#poll = setInterval(() => this.wake(), this.#options.pollMs);
+    this.#poll.unref();
+    this.wake();
+  }
+
+  /**
+   * Stops claiming; waits, at most `boundMs`, for the steps in flight to be recorded while the
+   * database is still open. A step still running after that keeps its lease, which runs out, and
+   * another instance takes it over with the same idempotency key.
+   */
+  async stop(boundMs: number): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#poll);
+    clearTimeout(this.#listenRetry);
+    await this.#listener?.end().catch(() => undefined);
+    this.#listener = undefined;
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([
+      (async () => {
+        await this.#claiming;
+        await Promise.allSettled([...this.#inFlight]);
+      })(),
+      new Promise((resolve) => {
+        bound = setTimeout(resolve, boundMs);
+      }),
+    ]);
+    clearTimeout(bound);
+  }
+
+  /** Looks for due steps now (coalesced: one claim query at a time, another after it if woken meanwhile). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#claiming) {
+      this.#wakeAgain = true;
+      return;
+    }
+    this.#claiming = this.#claimWhileDue().finally(() => {
+      this.#claiming = undefined;
+      if (this.#wakeAgain && !this.#stopped) {
+        this.#wakeAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  async #claimWhileDue(): Promise<void> {
+    try {
+      for (;;) {
+        this.#wakeAgain = false;
+        const free = this.#options.concurrency - this.#inFlight.size;
+        if (free <= 0 || this.#stopped) return;
+        const steps = await this.#options.store.claim(free, this.leaseMs);
+        for (const step of steps) this.#run(step);
+        // A full batch may have left more behind; a short one means nothing else is due right now.
+        this.#backlog = steps.length === free;
+        if (!this.#backlog) return;
+      }
+    } catch (error) {
+      this.#options.log.warn({ err: error }, 'could not claim payment steps; the poll will try again');
+    }
+  }
+
+  #run(step: ClaimedStep): void {
+    const job = this.#perform(step).finally(() => {
+      this.#inFlight.delete(job);
+      // A slot is free: claim what waited for one.
+      if (this.#backlog) this.wake();
+    });
+    this.#inFlight.add(job);
+  }
+
+  async #perform(step: ClaimedStep): Promise<void> {
+    const { log, store } = this.#options;
+    if (this.#stopped) {
+      await store.release(step).catch(() => undefined);
+      return;
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await this.#call(step);
+    } catch (error) {
+      const detail = describe(error);
+      if (step.operation === 'void' || step.operation === 'refund') {
+        // A compensation has no failure reply: it must happen. Try again later, backing off.
+        const delay = Math.min(COMPENSATION_RETRY_MAX_MS, 1_000 * 2 ** Math.min(step.attempt - 1, 6));
+        log.error(
+          { orderId: step.orderId, operation: step.operation, attempt: step.attempt, err: error },
+          'provider refused a compensation; will retry',
+        );
+        await store.postpone(step, delay, detail).catch((e) => log.warn({ err: e, orderId: step.orderId }, 'could not postpone a step'));
+        return;
+      }
+      log.warn({ orderId: step.orderId, operation: step.operation, err: error }, 'provider call failed for good');
+      outcome = { kind: 'failed', detail };
+    }
+    try {
+      const recorded = await this.#record(step, outcome);
+      if (recorded === 'stale')
+        log.warn({ orderId: step.orderId, operation: step.operation }, 'lease lost before recording; another worker took the step');
+    } catch (error) {
+      // The lease runs out and the step is claimed again: the provider answers the same key with the same outcome.
+      log.error(
+        { orderId: step.orderId, operation: step.operation, err: error },
+        'could not record a provider outcome; the step will be retried',
+      );
+    }
+  }
+
+  /** One step at the provider: up to 1 + PROVIDER_RETRIES calls, each bounded by the call timeout. */
+  async #call(step: ClaimedStep): Promise<Outcome> {
+    const { provider } = this.#options;
+    const key = idempotencyKey(step.orderId, step.operation);
+    return this.#policy.execute(async ({ signal }) => {
+      const counted = <T>(call: Promise<T>, success: (value: T) => string) => this.#count(step.operation, call, success);
+      const { amount, providerRef } = step;
+      switch (step.operation) {
+        case 'authorize': {
+          if (!step.token || !amount) throw new ProviderRejectedError('the authorization has no token or amount');
+          const answer = await counted(provider.authorize(step.token, amount, key, signal), (a) =>
+            a.outcome === 'authorized' ? 'success' : 'declined',
+          );
+          return answer.outcome === 'authorized'
+            ? { kind: 'authorized', providerRef: answer.providerRef, brand: answer.brand, last4: answer.last4 }
+            : { kind: 'declined', detail: answer.detail };
+        }
+        case 'capture':
+          if (!providerRef || !amount) throw new ProviderRejectedError('nothing authorized to capture');
+          await counted(provider.capture(providerRef, amount, key, signal), () => 'success');
+          return { kind: 'done' };
+        case 'void':
+          if (!providerRef) throw new ProviderRejectedError('nothing authorized to void');
+          await counted(provider.void(providerRef, key, signal), () => 'success');
+          return { kind: 'done' };
+        case 'refund':
+          if (!providerRef || !amount) throw new ProviderRejectedError('nothing captured to refund');
+          await counted(provider.refund(providerRef, amount, key, signal), () => 'success');
+          return { kind: 'done' };
+      }
+    });
+  }
+
+  async #count<T>(operation: ProviderOperation, call: Promise<T>, success: (value: T) => string): Promise<T> {
+    try {
+      const value = await call;
+      this.#calls.inc({ operation, outcome: success(value) });
+      return value;
+    } catch (error) {
+      this.#calls.inc({ operation, outcome: error instanceof ProviderRejectedError ? 'rejected' : 'error' });
+      throw error;
+    }
+  }
+
+  /** Records with two quick retries (a dropped connection), then leaves it to the lease. */
+  async #record(step: ClaimedStep, outcome: Outcome): Promise<RecordResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await new Promise<RecordResult>((resolve, reject) => {
+          this.#records.push({ step, outcome, resolve, reject });
+          // Let outcomes that arrive in this same turn join the group.
+          setImmediate(() => this.#flushRecords());
+        });
+        if (result === 'more') this.wake();
+        return result;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+
+  #flushRecords(): void {
+    while (this.#records.length > 0 && this.#recording < RECORDS_IN_FLIGHT) {
+      // Groups never share an intent (one claim per step), and a record never waits for a command's lock (`busy`): no lock cycles.
+      const group = this.#records.splice(0, RECORD_GROUP_MAX);
+      this.#recording += 1;
+      void this.#recordGroup(group).finally(() => {
+        this.#recording -= 1;
+        this.#flushRecords();
+      });
+    }
+  }
+
+  async #recordGroup(group: PendingRecord[]): Promise<void> {
+    const { store } = this.#options;
+    let results: (RecordResult | 'busy' | undefined)[];
+    try {
+      results = await transaction(store.db, async (tx) => {
+        const out: (RecordResult | 'busy')[] = [];
+        for (const item of group) out.push(await store.record(tx, item.step, item.outcome));
+        return out;
+      });
+    } catch (groupError) {
+      if (group.length === 1) {
+        group[0]?.reject(groupError);
+        return;
+      }
+      // One bad record must not hold back the others: each on its own.
+      results = [];
+      for (const item of group) {
+        try {
+          results.push(await transaction(store.db, (tx) => store.record(tx, item.step, item.outcome)));
+        } catch (error) {
+          results.push(undefined);
+          item.reject(error);
+        }
+      }
+    }
+    const busy: PendingRecord[] = [];
+    for (const [i, item] of group.entries()) {
+      const result = results[i];
+      if (result === 'busy') busy.push(item);
+      else if (result) item.resolve(result);
+    }
+    if (busy.length > 0) {
+      // A command's transaction is changing these intents' targets: record them once it has committed.
+      setTimeout(() => {
+        this.#records.push(...busy);
+        this.#flushRecords();
+      }, BUSY_RETRY_MS);
+    }
+  }
+
+  /** LISTEN on its own connection: commands' transactions NOTIFY at commit, so a new step starts at once. */
+  async #listen(): Promise<void> {
+    const { connectionString, log } = this.#options;
+    if (!connectionString || this.#stopped) return;
+    const client = new pg.Client({ connectionString, application_name: 'payments-worker' });
+    const reconnect = () => {
+      if (this.#listener !== client) return;
+      this.#listener = undefined;
+      client.end().catch(() => undefined);
+      if (this.#stopped) return;
+      this.#listenRetry = setTimeout(() => void this.#listen(), LISTEN_RETRY_MS);
+      this.#listenRetry.unref();
+    };
+    client.on('error', reconnect);
+    client.on('end', reconnect);
+    client.on('notification', () => this.wake());
+    try {
+      await client.connect();
+      await client.query(`listen ${WORK_CHANNEL}`);
+      this.#listener = client;
+      // Whatever was committed while not listening.
+      this.wake();
+    } catch (error) {
+      log.warn({ err: error }, 'payments worker cannot LISTEN; relying on its poll until it can');
+      await client.end().catch(() => undefined);
+      if (!this.#stopped) {
+        this.#listenRetry = setTimeout(() => void this.#listen(), LISTEN_RETRY_MS);
+        this.#listenRetry.unref();
+      }
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.slice(0, 500) || 'provider error';
+}
