@@ -40,7 +40,11 @@ async function createProduct(sku: string, amount: number, onHand: number): Promi
 }
 
 const available = async (sku: string): Promise<number> => (await call(base, 'GET', `/api/inventory/${sku}`)).body.available;
-const ledger = async (orderId: string) => (await call(base, 'GET', `/api/admin/payments/${orderId}`, { token: admin })).body;
+async function ledger(orderId: string) {
+  const answer = await call(base, 'GET', `/api/admin/payments/${orderId}`, { token: admin });
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  return answer.body;
+}
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'mercato-checkout-'));
@@ -238,6 +242,8 @@ describe('checkout', () => {
     const orders = await Promise.all(placed.map((answer, i) => shoppers[i]?.final(answer.body.id, 60_000)));
     const confirmed = orders.filter((order) => order.status === 'confirmed');
     const outOfStock = orders.filter((order) => order.cancelReason === 'out_of_stock');
+    const others = orders.filter((order) => order.status !== 'confirmed' && order.cancelReason !== 'out_of_stock');
+    assert.deepEqual(others.map((order) => order.history), [], 'every order is confirmed or out of stock');
     assert.equal(confirmed.length, 20);
     assert.equal(outOfStock.length, 180);
     // Nothing held and nothing left: on hand 20 − 20 committed, 0 reserved (setting on hand to 0 is refused if anything is reserved).
