@@ -9,6 +9,9 @@ const USAGE = `Usage: mercato <command>
 Commands:
   up [--scale service=n ...]   start the whole platform (what npm start runs)
   status [--url URL]           show the gateway's view of every service
+  seed [--products N] [--seed S]
+                               load generated products, each with stock, straight into the
+                               catalog and inventory databases (default: the 240-product demo store)
   dlq list [service]           list events consumers gave up on
   dlq replay <service> <id>    run the consumer on a dead letter again
   keys rotate                  start signing access tokens with a new key
@@ -32,6 +35,12 @@ async function main(argv: string[]): Promise<void> {
       const { values } = parseArgs({ args: rest, options: { url: { type: 'string' } } });
       const { status } = await import('./status.ts');
       process.exitCode = await status(values.url ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 8080}`);
+      return;
+    }
+    case 'seed': {
+      const { values } = parseArgs({ args: rest, options: { products: { type: 'string' }, seed: { type: 'string' } } });
+      const { seedCommand } = await import('./seed/seed-command.ts');
+      process.exitCode = await seedCommand(values, process.env);
       return;
     }
     case 'dlq': {

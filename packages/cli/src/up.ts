@@ -8,6 +8,7 @@ import { type EmbeddedCluster, startEmbeddedPostgres } from './postgres/embedded
 import { provisionServiceDatabases } from './postgres/provision.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { clientSecretHashes, ensureSecrets } from './secrets.ts';
+import { seedModeOf, seedOnFirstStart } from './seed/first-start.ts';
 import { BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
 import { UserError } from './user-error.ts';
 
@@ -43,6 +44,8 @@ export async function up(options: UpOptions): Promise<void> {
   if (!(await isPortFree(gatewayPort, host))) {
     throw new UserError(`Port ${gatewayPort} is already in use; stop what holds it or set GATEWAY_PORT to another port.`);
   }
+
+  const seedMode = seedModeOf(env);
 
   const dataDir = resolve(env.MERCATO_DATA_DIR ?? '.mercato');
   const prefix = env.MERCATO_DB_PREFIX ?? 'mercato';
@@ -142,6 +145,8 @@ export async function up(options: UpOptions): Promise<void> {
     );
     for (const s of services) s.start();
     await Promise.all(services.map(waitReady));
+    // After the services are up, so their migrations have made the tables; before the gateway, so "ready" means stocked.
+    await seedOnFirstStart(seedMode, env, databaseUrls, say);
 
     const gateway = make(GATEWAY, 0, {
       GATEWAY_PORT: String(gatewayPort),

@@ -2,6 +2,7 @@ import { ConfigError, type ServiceDefinition } from '@mercato/kit';
 import { Type } from 'typebox';
 import { categoryRoutes } from './routes/categories.routes.ts';
 import { internalRoutes } from './routes/internal.routes.ts';
+import { mediaRoutes } from './routes/media.routes.ts';
 import { productRoutes } from './routes/products.routes.ts';
 import { CatalogStore } from './store.ts';
 
@@ -28,6 +29,7 @@ export function catalogDefinition(): ServiceDefinition<(typeof CatalogConfig)['p
       productRoutes(app, { store, outbox, currency: config.MERCATO_CURRENCY, imageOrigins });
       categoryRoutes(app, { store });
       internalRoutes(app, { store });
+      mediaRoutes(app, { store });
     },
   };
 }

@@ -6,11 +6,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * would see changes it) and `Cache-Control`; `If-None-Match` naming the current ETag gets 304, no body.
  */
 export function sendCacheable(request: FastifyRequest, reply: FastifyReply, body: unknown, cacheControl: string): FastifyReply {
-  const json = JSON.stringify(body);
-  const etag = `W/"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
+  return sendWithEtag(request, reply, JSON.stringify(body), 'application/json; charset=utf-8', cacheControl);
+}
+
+/** The same for a body that is text already (an SVG picture). */
+export function sendWithEtag(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  text: string,
+  contentType: string,
+  cacheControl: string,
+): FastifyReply {
+  const etag = `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 32)}"`;
   reply.header('etag', etag).header('cache-control', cacheControl);
   if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-  return reply.type('application/json; charset=utf-8').send(json);
+  return reply.type(contentType).send(text);
 }
 
 /** RFC 9110 weak comparison: `W/` is ignored, `*` matches any current representation. */

@@ -75,43 +75,102 @@ export class CatalogStore {
     return this.#db;
   }
 
-  /** One page of listed products in keyset order; with `q`, only those the full text or a near-spelling matches. */
+  /**
+   * One page of listed products in keyset order; with `q`, those the full text matches, or — when it
+   * matches none — those the query matches once its misspelt words are corrected ("hedphones" →
+   * headphones). Whether the full text matches anything decides for the whole listing, so every page of
+   * a walk takes the same branch.
+   */
   async listProducts(query: ListQuery): Promise<ListedRow[]> {
-    const q = query.q;
-    const filters: Fragment[] = [sql`p.archived_at is null`];
-    if (query.category !== undefined) filters.push(sql`p.category = ${query.category}`);
-    if (query.minPrice !== undefined) filters.push(sql`p.price_amount >= ${query.minPrice}`);
-    if (query.maxPrice !== undefined) filters.push(sql`p.price_amount <= ${query.maxPrice}`);
-    let score = sql`0::float8`;
+    if (query.q === undefined) return this.#page(query, undefined);
+    const rows = await this.#page(query, query.q);
+    if (rows.length > 0) return rows;
+    // An empty page after a cursor may just be the end of a full-text listing.
+    if (query.cursor && (await this.#anyFullTextMatch(query, query.q))) return rows;
+    const corrected = await this.#corrected(query.q);
+    return corrected === undefined ? rows : this.#page(query, corrected);
+  }
+
+  /**
+   * The page's ids and sort keys are chosen first, then only those rows are read in full: sorting the
+   * 6,600 matches of "black" moves ids and scores, not whole products (220 ms → 17 ms, ADR 11).
+   */
+  async #page(query: ListQuery, q: string | undefined): Promise<ListedRow[]> {
+    const filters = this.#filters(query);
+    let key: Fragment;
     if (q !== undefined) {
       const tsquery = sql`websearch_to_tsquery('english', ${q}::text)`;
-      // Full text (stemmed, weighted A/B/C), or a misspelling of words of the name or category: pg_trgm's
-      // strict word similarity compares whole words, at its default threshold of 0.5 ("hedphones" is 0.62
-      // from "headphones"; "audio" only 0.3 from "studio", which the looser word_similarity put at 0.5).
-      filters.push(sql`(p.search @@ ${tsquery} or p.search_text %>> lower(${q}::text))`);
-      // float8 so the value a cursor carries compares equal to the one recomputed for the next page.
-      score = sql`(ts_rank(p.search, ${tsquery}) + strict_word_similarity(lower(${q}::text), p.search_text))::float8`;
+      filters.push(sql`p.search @@ ${tsquery}`);
     }
-    const keyColumn = sql.raw(query.sort === 'relevance' ? 'score' : query.sort === 'newest' ? 'created_at' : 'price_amount');
+    if (query.sort === 'relevance') {
+      // Weighted: a word in the name (A) counts more than in the category (B), more than in the description (C).
+      // float8 so the value a cursor carries compares equal to the one recomputed for the next page.
+      key = q === undefined ? sql`0::float8` : sql`ts_rank(p.search, websearch_to_tsquery('english', ${q}::text))::float8`;
+    } else {
+      key = sql.raw(query.sort === 'newest' ? 'p.created_at' : 'p.price_amount');
+    }
     const direction = sql.raw(isDescending(query.sort) ? 'desc' : 'asc');
     let after = sql`true`;
     if (query.cursor) {
-      const key =
+      const cursorKey =
         query.sort === 'relevance'
           ? sql`${query.cursor.key}::float8`
           : query.sort === 'newest'
             ? sql`${query.cursor.key}::timestamptz`
             : sql`${query.cursor.key}::bigint`;
-      after = sql`(l.${keyColumn}, l.id) ${sql.raw(isDescending(query.sort) ? '<' : '>')} (${key}, ${query.cursor.id}::uuid)`;
+      after = sql`(m.sort_key, m.id) ${sql.raw(isDescending(query.sort) ? '<' : '>')} (${cursorKey}, ${query.cursor.id}::uuid)`;
     }
+    // A relevance score is computed once per row (OFFSET 0 keeps the planner from copying it into the cursor
+    // test); price and time keys stay visible to the planner, so a cursor walks their index from where it was.
+    const fence = query.sort === 'relevance' && q !== undefined ? sql` offset 0` : sql``;
     const statement = sql<ListedRow>`
-      select l.*, l.${keyColumn} as sort_key from (
-        select ${COLUMNS}, ${score} as score from products p where ${sql.join(filters, sql` and `)}
-      ) l
-      where ${after}
-      order by l.${keyColumn} ${direction}, l.id ${direction}
-      limit ${query.take}`;
+      with page as (
+        select m.id, m.sort_key from (
+          select p.id, ${key} as sort_key from products p where ${sql.join(filters, sql` and `)}${fence}
+        ) m
+        where ${after}
+        order by m.sort_key ${direction}, m.id ${direction}
+        limit ${query.take}
+      )
+      select ${COLUMNS}, page.sort_key from page join products p on p.id = page.id
+      order by page.sort_key ${direction}, page.id ${direction}`;
     return (await statement.execute(this.#db)).rows;
+  }
+
+  #filters(query: ListQuery): Fragment[] {
+    const filters: Fragment[] = [sql`p.archived_at is null`];
+    if (query.category !== undefined) filters.push(sql`p.category = ${query.category}`);
+    if (query.minPrice !== undefined) filters.push(sql`p.price_amount >= ${query.minPrice}`);
+    if (query.maxPrice !== undefined) filters.push(sql`p.price_amount <= ${query.maxPrice}`);
+    return filters;
+  }
+
+  async #anyFullTextMatch(query: ListQuery, q: string): Promise<boolean> {
+    const filters = [...this.#filters(query), sql`p.search @@ websearch_to_tsquery('english', ${q}::text)`];
+    const { rows } = await sql<{
+      found: boolean;
+    }>`select exists (select 1 from products p where ${sql.join(filters, sql` and `)}) as found`.execute(this.#db);
+    return rows[0]?.found ?? false;
+  }
+
+  /**
+   * The query with each word replaced by the nearest word of a product name or category (pg_trgm
+   * similarity at least 0.5, the extension's default threshold: "hedphones" is 0.62 from "headphones",
+   * "audio" only 0.3 from "studio"); undefined when no word changes.
+   */
+  async #corrected(q: string): Promise<string | undefined> {
+    const words = [...new Set(q.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [])];
+    if (words.length === 0) return undefined;
+    const { rows } = await sql<{ given: string; near: string | null }>`
+      select g.word as given, (
+        select s.word from search_words s
+        where s.word % g.word and similarity(s.word, g.word) >= 0.5
+        order by similarity(s.word, g.word) desc, s.word limit 1
+      ) as near
+      from unnest(${words}::text[]) as g (word)`.execute(this.#db);
+    const nearest = new Map(rows.filter((r) => r.near && r.near !== r.given).map((r) => [r.given, r.near as string]));
+    if (nearest.size === 0) return undefined;
+    return q.replace(/[\p{L}\p{N}]{3,}/gu, (word) => nearest.get(word.toLowerCase()) ?? word);
   }
 
   /** A listed product by id; archived ones are gone. */
@@ -172,13 +231,16 @@ export class CatalogStore {
     return rows[0];
   }
 
-  /** Every category with how many listed products it has. */
+  /**
+   * Every category with how many listed products it has: one count per category over the partial index
+   * on listed products' category (an index-only scan), where a join grouped all 100,000 rows (330 ms).
+   */
   async categories(): Promise<{ slug: string; name: string; product_count: number }[]> {
     return (
       await sql<{ slug: string; name: string; product_count: number }>`
-      select c.slug, c.name, count(p.id)::int as product_count
-      from categories c left join products p on p.category = c.slug and p.archived_at is null
-      group by c.slug, c.name order by c.name, c.slug`.execute(this.#db)
+      select c.slug, c.name,
+        (select count(*) from products p where p.category = c.slug and p.archived_at is null)::int as product_count
+      from categories c order by c.name, c.slug`.execute(this.#db)
     ).rows;
   }
 

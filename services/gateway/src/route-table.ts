@@ -8,6 +8,7 @@ export const ROUTE_TABLE: readonly { prefix: string; service: ServiceName }[] = 
   { prefix: '/oauth/token', service: 'identity' },
   { prefix: '/api/products', service: 'catalog' },
   { prefix: '/api/categories', service: 'catalog' },
+  { prefix: '/media', service: 'catalog' },
   { prefix: '/api/inventory', service: 'inventory' },
   { prefix: '/api/cart', service: 'cart' },
   { prefix: '/api/orders', service: 'orders' },
