@@ -103,6 +103,13 @@ export async function runMix<U extends { token?: string }>(
   }
   all.sort((a, b) => a - b);
   const totalPerSecond = Math.round(all.length / elapsed);
-  rows.push({ request: 'mix', weight: totalWeight, 'req/s': totalPerSecond, 'p50 ms': ms(percentile(all, 50)), 'p99 ms': ms(percentile(all, 99)), errors: errorTotal });
+  rows.push({
+    request: 'mix',
+    weight: totalWeight,
+    'req/s': totalPerSecond,
+    'p50 ms': ms(percentile(all, 50)),
+    'p99 ms': ms(percentile(all, 99)),
+    errors: errorTotal,
+  });
   return { rows, totalPerSecond, p50Ms: ms(percentile(all, 50)), p99Ms: ms(percentile(all, 99)), errors: errorTotal };
 }

@@ -10,9 +10,10 @@ import { freePort, launchPlatform, type PlatformProcess } from '@mercato/cli';
 export async function withPlatform<T>(
   env: NodeJS.ProcessEnv,
   progress: (line: string) => void,
-  work: (platform: PlatformProcess) => Promise<T>,
+  work: (platform: PlatformProcess, where: { dataDir: string; prefix: string }) => Promise<T>,
 ): Promise<T> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mercato-bench-'));
+  const prefix = `bench_${process.pid}`;
   let platform: PlatformProcess | undefined;
   try {
     // The embedded PostgreSQL runs as user postgres, which must traverse the folder.
@@ -21,13 +22,13 @@ export async function withPlatform<T>(
     platform = await launchPlatform({
       MERCATO_DATA_DIR: dataDir,
       GATEWAY_PORT: String(await freePort()),
-      MERCATO_DB_PREFIX: `bench_${process.pid}`,
+      MERCATO_DB_PREFIX: prefix,
       DATABASE_URL: process.env.DATABASE_URL ?? '',
       LOG_LEVEL: 'warn',
       ...env,
     });
     progress(`platform ready in ${platform.readySeconds} s at ${platform.gatewayUrl}`);
-    return await work(platform);
+    return await work(platform, { dataDir, prefix });
   } finally {
     if (platform) {
       progress('stopping the platform');

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 
 /** JSON to and from the gateway, failing loudly on an unexpected status. */
-export async function json<T>(url: string, options: { method?: string; token?: string; body?: unknown; expect?: number } = {}): Promise<T> {
-  const headers: Record<string, string> = {};
+export async function json<T>(
+  url: string,
+  options: { method?: string; token?: string; body?: unknown; expect?: number; headers?: Record<string, string> } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   const answer = await request(url, {
@@ -12,7 +15,8 @@ export async function json<T>(url: string, options: { method?: string; token?: s
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await answer.body.text();
-  if (answer.statusCode !== (options.expect ?? 200)) throw new Error(`${options.method ?? 'GET'} ${url} answered ${answer.statusCode}: ${text}`);
+  if (answer.statusCode !== (options.expect ?? 200))
+    throw new Error(`${options.method ?? 'GET'} ${url} answered ${answer.statusCode}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
 }
 

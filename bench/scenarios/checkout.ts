@@ -87,7 +87,13 @@ async function measureCheckout(
       }
       n++;
       const started = performance.now();
-      const placed = await call('POST', '/api/orders', token, { shippingAddress: ADDRESS, paymentToken: 'tok_visa' }, { 'idempotency-key': randomUUID() });
+      const placed = await call(
+        'POST',
+        '/api/orders',
+        token,
+        { shippingAddress: ADDRESS, paymentToken: 'tok_visa' },
+        { 'idempotency-key': randomUUID() },
+      );
       if (placed.status !== 202 || !placed.body) {
         if (measuring) failures++;
         continue;
@@ -179,7 +185,7 @@ export const scenario: Scenario = {
     const summary: Record<string, string | number> = {};
     const [first, second] = results;
     if (first && second) summary[`${second.bus}/${first.bus} confirmed/s`] = ratio(second.confirmedPerSecond, first.confirmedPerSecond);
-    summary['aim'] = '≥ 200 confirmed/s, p99 place→confirmed < 1000 ms';
+    summary.aim = '≥ 200 confirmed/s, p99 place→confirmed < 1000 ms';
     return { rows, summary };
   },
 };

@@ -24,26 +24,29 @@ export interface PlacementDeps {
 }
 
 /**
- * Places an order from the user's cart, once per Idempotency-Key. The key is claimed in the same
- * transaction that inserts the order, so a concurrent request with the key waits for it and then
- * answers with that order; a crash before the commit leaves no key and no order behind.
+ * Places an order from the user's cart, once per Idempotency-Key. The key is claimed in the
+ * transaction that inserts the order, so a crash before the commit leaves neither behind, and a
+ * concurrent request with the key waits on the key's row and then answers with that order. Cart and
+ * catalog are read before that transaction, so no database connection waits on them.
  */
 export async function placeOrder(deps: PlacementDeps, request: PlaceOrder): Promise<{ order: OrderRow; replay: boolean }> {
   const hash = requestHash(request.body);
+  const earlier = await replayOf(deps, request, hash);
+  if (earlier) return { order: earlier, replay: true };
+  let lines: OrderLine[];
+  try {
+    lines = await priceCart(deps, request.userId);
+  } catch (error) {
+    // The same key's first request may have just emptied this cart: answer with its order.
+    const raced = await replayOf(deps, request, hash);
+    if (raced) return { order: raced, replay: true };
+    throw error;
+  }
   const orderId = uuidv7();
+  const subtotal = lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
   const outcome = await transaction(deps.store.db, async (tx): Promise<{ replayOf: string } | { order: OrderRow }> => {
     const existing = await deps.store.claimKey(tx, request.userId, request.idempotencyKey, hash, orderId);
-    if (existing) {
-      if (existing.requestHash !== hash) {
-        throw new HttpProblem(
-          OrderProblems.keyReused,
-          'This Idempotency-Key was first used with another body; use a new key for a new order.',
-        );
-      }
-      return { replayOf: existing.orderId };
-    }
-    const lines = await priceCart(deps, request.userId);
-    const subtotal = lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
+    if (existing) return { replayOf: checkedReplay(existing, hash) };
     const order = await deps.store.insert(tx, {
       id: orderId,
       userId: request.userId,
@@ -58,11 +61,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder): Prom
     await deps.saga.start(tx, order, request.traceparent);
     return { order };
   });
-  if ('replayOf' in outcome) {
-    const order = await deps.store.get(deps.store.db, outcome.replayOf);
-    if (!order) throw new Error(`order ${outcome.replayOf} of an idempotency key is missing`);
-    return { order, replay: true };
-  }
+  if ('replayOf' in outcome) return { order: await existingOrder(deps, outcome.replayOf), replay: true };
   try {
     await deps.upstreams.emptyCart(request.userId);
   } catch (error) {
@@ -70,6 +69,25 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder): Prom
     deps.log.warn({ err: error, orderId }, 'could not empty the cart after placing an order');
   }
   return { order: outcome.order, replay: false };
+}
+
+/** The order an earlier request with this key placed (422 if that request had another body), if any. */
+async function replayOf(deps: PlacementDeps, request: PlaceOrder, hash: string): Promise<OrderRow | undefined> {
+  const existing = await deps.store.findKey(request.userId, request.idempotencyKey);
+  return existing ? existingOrder(deps, checkedReplay(existing, hash)) : undefined;
+}
+
+function checkedReplay(existing: { requestHash: string; orderId: string }, hash: string): string {
+  if (existing.requestHash !== hash) {
+    throw new HttpProblem(OrderProblems.keyReused, 'This Idempotency-Key was first used with another body; use a new key for a new order.');
+  }
+  return existing.orderId;
+}
+
+async function existingOrder(deps: PlacementDeps, id: string): Promise<OrderRow> {
+  const order = await deps.store.get(deps.store.db, id);
+  if (!order) throw new Error(`order ${id} of an idempotency key is missing`);
+  return order;
 }
 
 /** The cart's lines at the catalog's current names and prices (never the client's, nor the cart's snapshot). */

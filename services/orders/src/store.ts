@@ -241,6 +241,12 @@ export class OrderStore {
     return { requestHash: row.request_hash, orderId: row.order_id };
   }
 
+  async findKey(userId: string, key: string): Promise<{ requestHash: string; orderId: string } | undefined> {
+    const { rows } = await sql<{ request_hash: string; order_id: string }>`
+      select request_hash, order_id from idempotency_keys where user_id = ${userId} and key = ${key}`.execute(this.db);
+    return rows[0] && { requestHash: rows[0].request_hash, orderId: rows[0].order_id };
+  }
+
   async forgetKeysOlderThan(hours: number): Promise<void> {
     await sql`delete from idempotency_keys where created_at < now() - make_interval(hours => ${hours})`.execute(this.db);
   }

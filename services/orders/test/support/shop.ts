@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: a black-box test reads untyped JSON answers
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 
