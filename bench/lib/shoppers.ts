@@ -38,7 +38,7 @@ export async function registerShoppers(gatewayUrl: string, count: number): Promi
 
 /** Rate limits on (every request pays for counting) but far above what one machine can send. */
 export const GENEROUS_RATE_LIMITS = {
-  MERCATO_RATE_LIMIT_USER: '10000000',
-  MERCATO_RATE_LIMIT_ANON: '10000000',
-  MERCATO_RATE_LIMIT_AUTH: '10000000',
+  MERCATO_RATE_LIMIT_USER: '1000000',
+  MERCATO_RATE_LIMIT_ANON: '1000000',
+  MERCATO_RATE_LIMIT_AUTH: '1000000',
 };

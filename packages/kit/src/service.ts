@@ -27,6 +27,9 @@ import { createMetrics, type Metrics } from './metrics.ts';
 export const SERVICE_NAMES = ['identity', 'catalog', 'inventory', 'cart', 'orders', 'payments', 'recommendations'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/** Deliveries handed to a consumer at once (at least pg-boss's fetch batch). */
+const DEFAULT_HANDLER_CONCURRENCY = 64;
+
 export interface ServiceContext<P extends TProperties = TProperties> {
   name: string;
   instanceId: string;
@@ -245,7 +248,9 @@ export async function createService<P extends TProperties>(
           consumer,
           subscription.events.map((e) => e.type),
           handler.handle,
-          { concurrency: subscription.concurrency ?? 8 },
+          // A fetched batch holds distinct subjects: let all of it reach the consumer at once, so it
+          // commits as one group rather than as many small groups one after another.
+          { concurrency: subscription.concurrency ?? DEFAULT_HANDLER_CONCURRENCY },
         );
       }
       await definition.beforeListen?.(context);
