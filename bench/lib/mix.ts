@@ -90,7 +90,7 @@ export async function runMix<U extends { token?: string }>(
   let errorTotal = 0;
   for (const entry of entries) {
     const values = (latencies.get(entry.name) ?? []).sort((a, b) => a - b);
-    all.push(...values);
+    for (const value of values) all.push(value);
     errorTotal += errors.get(entry.name) ?? 0;
     rows.push({
       request: entry.name,

@@ -20,6 +20,8 @@ const GatewayConfig = Type.Object({
   /** PEM files: when both are set the gateway serves HTTPS. */
   MERCATO_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
   MERCATO_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** How long a composed product page is reused for other shoppers; 0 composes every view. */
+  GATEWAY_STOREFRONT_CACHE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
 });
 
 /** The gateway: the only public entry. Owns nothing durable. */
@@ -64,7 +66,7 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
       healthRoutes(app, discovery);
       const services = new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
       app.addHook('onClose', () => services.close());
-      storefrontRoutes(app, services);
+      storefrontRoutes(app, services, { cacheMs: config.GATEWAY_STOREFRONT_CACHE_MS });
       await docsRoutes(app, discovery, serviceTokens);
       proxyRoutes(app, discovery, serviceTokens);
     },

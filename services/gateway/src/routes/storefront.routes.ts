@@ -1,13 +1,18 @@
 import { CommonProblems, HttpProblem, type ServiceClient, type ServiceResponse } from '@mercato/kit';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { MicroCache } from '../micro-cache.ts';
 
 export interface StorefrontOptions {
   /** Bound of the catalog call, retries included (default 700 ms): the product is the part the page cannot do without. */
   productTimeoutMs?: number;
   /** Bound of each optional part, inventory and recommendations (default 300 ms): late parts are left out, not waited for. */
   partTimeoutMs?: number;
+  /** How long a composed page is reused for other shoppers (default 0: never). */
+  cacheMs?: number;
 }
+
+type Page = { product: Product; availability: Availability | null; recommendations: Recommendations | null };
 
 /** 700 ms for the product, then 300 ms for the parts in parallel: the whole answer comes within about 1 s. */
 const DEFAULT_PRODUCT_TIMEOUT_MS = 700;
@@ -53,7 +58,9 @@ async function optionalPart<T>(
     const response = await call;
     const value = response.status === 200 ? accept(response.body) : undefined;
     if (value !== undefined) return value;
-    log.warn({ service, status: response.status }, 'storefront part left out: unexpected answer');
+    // A 404 is an answer (nothing for this product), not a fault worth a line per page view.
+    if (response.status === 404) log.debug({ service }, 'storefront part left out: none for this product');
+    else log.warn({ service, status: response.status }, 'storefront part left out: unexpected answer');
   } catch (error) {
     log.warn({ service, err: error }, 'storefront part left out');
   }
@@ -72,6 +79,9 @@ async function optionalPart<T>(
 export function storefrontRoutes(app: FastifyInstance, client: ServiceClient, options: StorefrontOptions = {}): void {
   const productTimeoutMs = options.productTimeoutMs ?? DEFAULT_PRODUCT_TIMEOUT_MS;
   const partTimeoutMs = options.partTimeoutMs ?? DEFAULT_PART_TIMEOUT_MS;
+  // Only complete pages are reused: one with a part left out is composed again on the next view.
+  const pages = new MicroCache<Page>({ ttlMs: options.cacheMs ?? 0, maxEntries: 10_000 });
+  const complete = (page: Page) => page.availability !== null;
   app.get(
     '/api/storefront/products/:idOrSlug',
     {
@@ -80,54 +90,58 @@ export function storefrontRoutes(app: FastifyInstance, client: ServiceClient, op
         querystring: Type.Object({}, { additionalProperties: false }),
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { idOrSlug } = request.params as { idOrSlug: string };
-      const headers = { 'x-request-id': request.id };
-      // UpstreamUnavailableError (503) and UpstreamTimeoutError (504) go to the error handler as problem+json.
-      const catalog = await client.request('catalog', {
-        method: 'GET',
-        path: `/api/products/${encodeURIComponent(idOrSlug)}`,
-        headers,
-        timeoutMs: productTimeoutMs,
-      });
-      if (catalog.status === 404) throw new HttpProblem(CommonProblems.notFound, `No product ${idOrSlug}.`);
-      if (catalog.status === 400 && catalog.body) {
-        // The catalog's own verdict on the id or slug, as it gave it.
-        return reply.code(400).type('application/problem+json').send(catalog.body);
-      }
-      if (catalog.status !== 200 || !isProduct(catalog.body)) {
-        request.log.error({ status: catalog.status }, 'catalog gave no product for the storefront');
-        throw new HttpProblem(CommonProblems.serviceUnavailable, 'catalog failed to answer; try again shortly.', {
-          extensions: { service: 'catalog' },
-          headers: { 'retry-after': '1' },
-        });
-      }
-      const product = catalog.body;
-      const [availability, recommendations] = await Promise.all([
-        optionalPart(
-          'inventory',
-          client.request('inventory', {
-            method: 'GET',
-            path: `/api/inventory/${encodeURIComponent(product.sku)}`,
-            headers,
-            timeoutMs: partTimeoutMs,
-          }),
-          toAvailability,
-          request.log,
-        ),
-        optionalPart(
-          'recommendations',
-          client.request('recommendations', {
-            method: 'GET',
-            path: `/api/recommendations?productId=${encodeURIComponent(product.id)}&limit=4`,
-            headers,
-            timeoutMs: partTimeoutMs,
-          }),
-          toRecommendations,
-          request.log,
-        ),
-      ]);
-      return { product, availability, recommendations };
+      return pages.get(idOrSlug, () => compose(request, idOrSlug), complete);
     },
   );
+
+  async function compose(request: FastifyRequest, idOrSlug: string): Promise<Page> {
+    const headers = { 'x-request-id': request.id };
+    // UpstreamUnavailableError (503) and UpstreamTimeoutError (504) go to the error handler as problem+json.
+    const catalog = await client.request('catalog', {
+      method: 'GET',
+      path: `/api/products/${encodeURIComponent(idOrSlug)}`,
+      headers,
+      timeoutMs: productTimeoutMs,
+    });
+    if (catalog.status === 404) throw new HttpProblem(CommonProblems.notFound, `No product ${idOrSlug}.`);
+    if (catalog.status === 400 && catalog.body) {
+      // The catalog's own verdict on the id or slug, as it gave it.
+      throw new HttpProblem(CommonProblems.validation, String((catalog.body as { detail?: unknown }).detail ?? 'invalid id or slug'));
+    }
+    if (catalog.status !== 200 || !isProduct(catalog.body)) {
+      request.log.error({ status: catalog.status }, 'catalog gave no product for the storefront');
+      throw new HttpProblem(CommonProblems.serviceUnavailable, 'catalog failed to answer; try again shortly.', {
+        extensions: { service: 'catalog' },
+        headers: { 'retry-after': '1' },
+      });
+    }
+    const product = catalog.body;
+    const [availability, recommendations] = await Promise.all([
+      optionalPart(
+        'inventory',
+        client.request('inventory', {
+          method: 'GET',
+          path: `/api/inventory/${encodeURIComponent(product.sku)}`,
+          headers,
+          timeoutMs: partTimeoutMs,
+        }),
+        toAvailability,
+        request.log,
+      ),
+      optionalPart(
+        'recommendations',
+        client.request('recommendations', {
+          method: 'GET',
+          path: `/api/recommendations?productId=${encodeURIComponent(product.id)}&limit=4`,
+          headers,
+          timeoutMs: partTimeoutMs,
+        }),
+        toRecommendations,
+        request.log,
+      ),
+    ]);
+    return { product, availability, recommendations };
+  }
 }
