@@ -12,5 +12,6 @@ export * from './http-app.ts';
 export * from './logger.ts';
 export * from './main.ts';
 export * from './metrics.ts';
+export * from './periodic-task.ts';
 export * from './problem.ts';
 export * from './service.ts';

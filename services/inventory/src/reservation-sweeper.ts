@@ -1,12 +1,11 @@
-import { type Logger, transaction } from '@mercato/kit';
+import { type Logger, PeriodicTask, transaction } from '@mercato/kit';
 import type { InventoryStore } from './store.ts';
 
 /** Releases held reservations whose deadline passed (a saga that died), in batches, every `intervalMs`. */
 export class ReservationSweeper {
   readonly #store: InventoryStore;
   readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #task = new PeriodicTask(() => this.#sweepAll());
 
   constructor(store: InventoryStore, log: Logger) {
     this.#store = store;
@@ -14,21 +13,16 @@ export class ReservationSweeper {
   }
 
   start(intervalMs: number): void {
-    this.#timer = setInterval(() => void this.sweep(), intervalMs);
-    this.#timer.unref();
+    this.#task.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** One pass; resolves with how many reservations expired. */
   sweep(): Promise<number> {
-    this.#running ??= this.#sweepAll().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#task.run();
   }
 
   async #sweepAll(): Promise<number> {

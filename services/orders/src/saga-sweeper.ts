@@ -1,4 +1,4 @@
-import { type Logger, transaction } from '@mercato/kit';
+import { type Logger, PeriodicTask, transaction } from '@mercato/kit';
 import type { CheckoutSaga } from './saga.ts';
 import type { OrderStore } from './store.ts';
 
@@ -11,8 +11,7 @@ export class SagaSweeper {
   readonly #store: OrderStore;
   readonly #saga: CheckoutSaga;
   readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  readonly #task = new PeriodicTask(() => this.#sweep());
   #lastKeyCleanup = 0;
 
   constructor(store: OrderStore, saga: CheckoutSaga, log: Logger) {
@@ -22,20 +21,15 @@ export class SagaSweeper {
   }
 
   start(intervalMs: number): void {
-    this.#timer = setInterval(() => void this.sweep(), intervalMs);
-    this.#timer.unref();
+    this.#task.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   sweep(): Promise<void> {
-    this.#running ??= this.#sweep().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#task.run();
   }
 
   async #sweep(): Promise<void> {
