@@ -1,7 +1,8 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, launchPlatform, type PlatformProcess } from '@mercato/cli';
+import { dropServiceDatabases, freePort, launchPlatform, type PlatformProcess } from '@mercato/cli';
+import { SERVICE_NAMES } from '@mercato/kit';
 
 /**
  * Runs `work` against a whole platform (`mercato up` as a real process) on a free port and a
@@ -34,6 +35,8 @@ export async function withPlatform<T>(
       progress('stopping the platform');
       await platform.stop();
     }
+    // On an external PostgreSQL the run's databases would otherwise stay behind.
+    if (process.env.DATABASE_URL) await dropServiceDatabases(process.env.DATABASE_URL, prefix, [...SERVICE_NAMES, 'bus']);
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -63,7 +63,7 @@ before(async () => {
 });
 after(async () => {
   await platform?.stop();
-  if (external) await dropServiceDatabases(external, prefix, [...SERVICE_NAMES]);
+  if (external) await dropServiceDatabases(external, prefix, [...SERVICE_NAMES, 'bus']);
   await rm(dataDir, { recursive: true, force: true });
 });
 
