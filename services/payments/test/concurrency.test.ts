@@ -5,14 +5,11 @@ import { createService, type Service, sql } from '@mercato/kit';
 import { createTestDatabase, type TestDatabase, waitFor } from '@mercato/kit/testing';
 import { paymentsDefinition } from '../src/app.ts';
 import type { PaymentProvider } from '../src/providers/payment-provider.ts';
-import { observerDefinition, observerTools } from './fixtures/observer.ts';
+import { startObserver } from './fixtures/observer.ts';
 
 let database: TestDatabase;
-let busDatabase: TestDatabase;
-let observerDatabase: TestDatabase;
-let observer: Service;
+let bus: Awaited<ReturnType<typeof startObserver>>;
 const instances: Service[] = [];
-let tools: ReturnType<typeof observerTools>;
 /** Provider calls in flight across both instances, and the most seen at once. */
 let inFlight = 0;
 let maxInFlight = 0;
@@ -52,23 +49,14 @@ function watching(instance: string) {
 
 before(async () => {
   database = await createTestDatabase('payments_concurrency');
-  busDatabase = await createTestDatabase('payments_concurrency_bus');
-  observerDatabase = await createTestDatabase('payments_concurrency_observer');
-  observer = await createService(observerDefinition(), {
-    LOG_LEVEL: 'silent',
-    MERCATO_AUTH: 'off',
-    OBSERVER_DATABASE_URL: observerDatabase.url,
-    BUS_DATABASE_URL: busDatabase.url,
-  });
-  await observer.start();
-  tools = observerTools(observer);
+  bus = await startObserver('payments_concurrency');
   // Two instances on one database and one bus, with the sandbox's real answer time.
   for (let i = 0; i < 2; i++) {
     const instance = await createService(paymentsDefinition({ wrapProvider: watching(`instance-${i}`) }), {
       LOG_LEVEL: 'silent',
       MERCATO_AUTH: 'off',
       PAYMENTS_DATABASE_URL: database.url,
-      BUS_DATABASE_URL: busDatabase.url,
+      BUS_DATABASE_URL: bus.busUrl,
       MERCATO_SANDBOX_DELAY_MS: '100',
     });
     await instance.start();
@@ -77,28 +65,26 @@ before(async () => {
 });
 after(async () => {
   for (const instance of instances) await instance.stop();
-  await observer.stop();
+  await bus.stop();
   await database.drop();
-  await observerDatabase.drop();
-  await busDatabase.drop();
 });
 
 describe('provider calls under load', () => {
   it('100 orders with a 100 ms provider: calls run side by side, and two instances never call the provider for one step at once', async () => {
     const orders = Array.from({ length: 100 }, (_, i) => `o-load-${i}`);
     const started = Date.now();
-    await tools.send(
+    await bus.tools.send(
       ...orders.flatMap((orderId) => [
         [AuthorizePayment, { orderId, amount: { amount: 1_000, currency: 'USD' }, token: 'tok_visa' }] as [typeof AuthorizePayment, never],
         [CapturePayment, { orderId }] as [typeof CapturePayment, never],
       ]),
     );
-    await waitFor('every capture reply', async () => (await tools.count('payments.payment.captured.v1')) === 100, 60_000);
+    await waitFor('every capture reply', async () => (await bus.tools.count('payments.payment.captured.v1')) === 100, 60_000);
     const elapsed = Date.now() - started;
     // One call at a time (two instances: two at most), 200 calls of 100 ms would take 10 to 20 s.
     assert.ok(maxInFlight >= 10, `at most ${maxInFlight} provider calls ran at once (${elapsed} ms in all)`);
     assert.equal(overlaps, 0);
-    assert.equal(await tools.count('payments.payment.authorized.v1'), 100);
+    assert.equal(await bus.tools.count('payments.payment.authorized.v1'), 100);
     const db = instances[0]?.context.database?.db ?? assert.fail();
     const ledger = await sql<{ kind: string; n: string }>`
       select kind, count(*) as n from payment_ledger group by kind order by kind`.execute(db);

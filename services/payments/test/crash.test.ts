@@ -6,21 +6,18 @@ import { AuthorizePayment, CapturePayment } from '@mercato/contracts';
 import { connectDatabase, createService, type Service, sql } from '@mercato/kit';
 import { createTestDatabase, type TestDatabase, waitFor } from '@mercato/kit/testing';
 import { paymentsDefinition } from '../src/app.ts';
-import { observerDefinition, observerTools, short } from './fixtures/observer.ts';
+import { short, startObserver } from './fixtures/observer.ts';
 
 let database: TestDatabase;
-let busDatabase: TestDatabase;
-let observerDatabase: TestDatabase;
-let observer: Service;
+let bus: Awaited<ReturnType<typeof startObserver>>;
 let payments: Service | undefined;
 let child: ChildProcess | undefined;
-let tools: ReturnType<typeof observerTools>;
 
 const env = () => ({
   LOG_LEVEL: 'silent',
   MERCATO_AUTH: 'off',
   PAYMENTS_DATABASE_URL: database.url,
-  BUS_DATABASE_URL: busDatabase.url,
+  BUS_DATABASE_URL: bus.busUrl,
   MERCATO_SANDBOX_DELAY_MS: '5',
   // A short call timeout makes a short lease: the survivor takes the dead worker's step within seconds.
   PAYMENTS_PROVIDER_TIMEOUT_MS: '500',
@@ -29,24 +26,13 @@ const env = () => ({
 
 before(async () => {
   database = await createTestDatabase('payments_crash');
-  busDatabase = await createTestDatabase('payments_crash_bus');
-  observerDatabase = await createTestDatabase('payments_crash_observer');
-  observer = await createService(observerDefinition(), {
-    LOG_LEVEL: 'silent',
-    MERCATO_AUTH: 'off',
-    OBSERVER_DATABASE_URL: observerDatabase.url,
-    BUS_DATABASE_URL: busDatabase.url,
-  });
-  await observer.start();
-  tools = observerTools(observer);
+  bus = await startObserver('payments_crash');
 });
 after(async () => {
   child?.kill('SIGKILL');
   await payments?.stop();
-  await observer.stop();
+  await bus.stop();
   await database.drop();
-  await observerDatabase.drop();
-  await busDatabase.drop();
 });
 
 describe('crash safety', () => {
@@ -59,7 +45,7 @@ describe('crash safety', () => {
     const ready = once(child.stdout ?? assert.fail(), 'data');
     await Promise.race([ready, exited.then(() => assert.fail('the instance exited before it was ready'))]);
 
-    await tools.send(
+    await bus.tools.send(
       [AuthorizePayment, { orderId: 'o-crash', amount: { amount: 900, currency: 'USD' }, token: 'tok_visa' }],
       [CapturePayment, { orderId: 'o-crash' }],
     );
@@ -90,7 +76,7 @@ describe('crash safety', () => {
     const replies = await waitFor(
       'the capture reply',
       async () => {
-        const all = await tools.replies('o-crash');
+        const all = await bus.tools.replies('o-crash');
         return all.some((r) => short(r.type) === 'captured') ? all : undefined;
       },
       20_000,

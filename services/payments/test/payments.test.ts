@@ -4,14 +4,11 @@ import { AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from '@m
 import { createService, type Service, sql } from '@mercato/kit';
 import { createTestDatabase, createTestIssuer, injectJson, type TestDatabase, waitFor } from '@mercato/kit/testing';
 import { paymentsDefinition } from '../src/app.ts';
-import { observerDefinition, observerTools, type Seen, short } from './fixtures/observer.ts';
+import { type Seen, short, startObserver } from './fixtures/observer.ts';
 
 let database: TestDatabase;
-let busDatabase: TestDatabase;
-let observerDatabase: TestDatabase;
+let bus: Awaited<ReturnType<typeof startObserver>>;
 let payments: Service;
-let observer: Service;
-let tools: ReturnType<typeof observerTools>;
 let admin: string;
 let customer: string;
 
@@ -32,7 +29,7 @@ async function repliesOf(orderId: string, n: number): Promise<Seen[]> {
   return waitFor(
     `${n} replies for ${orderId}`,
     async () => {
-      const replies = await tools.replies(orderId);
+      const replies = await bus.tools.replies(orderId);
       return replies.length >= n ? replies : undefined;
     },
     20_000,
@@ -64,23 +61,14 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
 
 before(async () => {
   database = await createTestDatabase('payments');
-  busDatabase = await createTestDatabase('payments_bus');
-  observerDatabase = await createTestDatabase('payments_observer');
+  bus = await startObserver('payments');
   const issuer = await createTestIssuer();
-  observer = await createService(observerDefinition(), {
-    LOG_LEVEL: 'silent',
-    MERCATO_AUTH: 'off',
-    OBSERVER_DATABASE_URL: observerDatabase.url,
-    BUS_DATABASE_URL: busDatabase.url,
-  });
-  await observer.start();
-  tools = observerTools(observer);
   payments = await createService(
     { ...paymentsDefinition(), jwks: () => issuer.jwks },
     {
       LOG_LEVEL: 'silent',
       PAYMENTS_DATABASE_URL: database.url,
-      BUS_DATABASE_URL: busDatabase.url,
+      BUS_DATABASE_URL: bus.busUrl,
       MERCATO_SANDBOX_DELAY_MS: '5',
       PAYMENTS_WORKER_POLL_MS: '200',
     },
@@ -91,15 +79,13 @@ before(async () => {
 });
 after(async () => {
   await payments.stop();
-  await observer.stop();
+  await bus.stop();
   await database.drop();
-  await observerDatabase.drop();
-  await busDatabase.drop();
 });
 
 describe('authorize and capture', () => {
   it('authorizes, then captures the whole amount: two replies, an authorization and a capture in the ledger', async () => {
-    await tools.send(authorize('o-happy', 'tok_visa', 4_999), capture('o-happy'));
+    await bus.tools.send(authorize('o-happy', 'tok_visa', 4_999), capture('o-happy'));
     const replies = await repliesOf('o-happy', 2);
     assert.deepEqual(kinds(replies), ['authorized', 'captured']);
     const [authorized, captured] = replies.map((r) => r.data);
@@ -117,7 +103,7 @@ describe('authorize and capture', () => {
   });
 
   it('tok_mastercard authorizes as mastercard 4444', async () => {
-    await tools.send(authorize('o-mc', 'tok_mastercard'));
+    await bus.tools.send(authorize('o-mc', 'tok_mastercard'));
     const [reply] = await repliesOf('o-mc', 1);
     assert.equal(short(reply?.type ?? ''), 'authorized');
     assert.equal(reply?.data.brand, 'mastercard');
@@ -127,7 +113,7 @@ describe('authorize and capture', () => {
   for (const token of ['tok_declined', 'tok_insufficient_funds']) {
     it(`${token} is declined: failed with payment_declined, nothing in the ledger`, async () => {
       const orderId = `o-${token}`;
-      await tools.send(authorize(orderId, token));
+      await bus.tools.send(authorize(orderId, token));
       const [reply] = await repliesOf(orderId, 1);
       assert.equal(short(reply?.type ?? ''), 'failed');
       assert.equal(reply?.data.operation, 'authorize');
@@ -140,7 +126,7 @@ describe('authorize and capture', () => {
 
   it('tok_provider_error: four provider calls (one and three retries), then failed with payment_failed', async () => {
     const before = await providerCallCount('authorize', 'error');
-    await tools.send(authorize('o-provider-error', 'tok_provider_error'));
+    await bus.tools.send(authorize('o-provider-error', 'tok_provider_error'));
     const [reply] = await repliesOf('o-provider-error', 1);
     assert.equal(short(reply?.type ?? ''), 'failed');
     assert.equal(reply?.data.reason, 'payment_failed');
@@ -152,15 +138,18 @@ describe('authorize and capture', () => {
   });
 
   it('a repeated authorize and capture call the provider once each, write one ledger row each, and answer the same again', async () => {
-    await tools.send(authorize('o-twice', 'tok_visa'), authorize('o-twice', 'tok_visa'), capture('o-twice'), capture('o-twice'));
+    await bus.tools.send(authorize('o-twice', 'tok_visa'), authorize('o-twice', 'tok_visa'), capture('o-twice'), capture('o-twice'));
     await repliesOf('o-twice', 2);
     await settle();
     // A repeat that arrives while its step is under way waits for the step's one answer; one that
     // arrives after it answers again. Which happens depends on timing; the answers never differ.
-    await tools.send(authorize('o-twice', 'tok_visa'), capture('o-twice'));
-    await waitFor('the repeats answered', async () => kinds(await tools.replies('o-twice')).filter((k) => k === 'captured').length >= 2);
+    await bus.tools.send(authorize('o-twice', 'tok_visa'), capture('o-twice'));
+    await waitFor(
+      'the repeats answered',
+      async () => kinds(await bus.tools.replies('o-twice')).filter((k) => k === 'captured').length >= 2,
+    );
     await settle();
-    const all = await tools.replies('o-twice');
+    const all = await bus.tools.replies('o-twice');
     assert.ok(all.every((r) => ['authorized', 'captured'].includes(short(r.type))));
     const authorizedReplies = all.filter((r) => short(r.type) === 'authorized');
     const capturedReplies = all.filter((r) => short(r.type) === 'captured');
@@ -176,16 +165,16 @@ describe('authorize and capture', () => {
   });
 
   it('a repeated declined authorize answers the same failure without calling the provider again', async () => {
-    await tools.send(authorize('o-declined-twice', 'tok_declined'));
+    await bus.tools.send(authorize('o-declined-twice', 'tok_declined'));
     await repliesOf('o-declined-twice', 1);
-    await tools.send(authorize('o-declined-twice', 'tok_declined'));
+    await bus.tools.send(authorize('o-declined-twice', 'tok_declined'));
     const replies = await repliesOf('o-declined-twice', 2);
     assert.deepEqual(replies[1]?.data, replies[0]?.data);
     assert.deepEqual(await providerCalls('o-declined-twice'), ['authorize']);
   });
 
   it('a capture of an order payments never heard of fails with payment_failed', async () => {
-    await tools.send(capture('o-capture-unknown'));
+    await bus.tools.send(capture('o-capture-unknown'));
     const [reply] = await repliesOf('o-capture-unknown', 1);
     assert.equal(short(reply?.type ?? ''), 'failed');
     assert.equal(reply?.data.operation, 'capture');
@@ -195,9 +184,9 @@ describe('authorize and capture', () => {
 
 describe('compensations', () => {
   it('a void after an authorize voids it: voided with the payment id, an authorization and a void in the ledger', async () => {
-    await tools.send(authorize('o-void', 'tok_visa', 1_000));
+    await bus.tools.send(authorize('o-void', 'tok_visa', 1_000));
     const [authorized] = await repliesOf('o-void', 1);
-    await tools.send(voidIt('o-void'));
+    await bus.tools.send(voidIt('o-void'));
     const replies = await repliesOf('o-void', 2);
     assert.deepEqual(kinds(replies), ['authorized', 'voided']);
     assert.deepEqual(replies[1]?.data, { orderId: 'o-void', paymentId: authorized?.data.paymentId });
@@ -208,11 +197,11 @@ describe('compensations', () => {
   });
 
   it('a refund after a capture refunds it: the ledger nets to zero', async () => {
-    await tools.send(authorize('o-refund', 'tok_mastercard', 700), capture('o-refund'));
+    await bus.tools.send(authorize('o-refund', 'tok_mastercard', 700), capture('o-refund'));
     await repliesOf('o-refund', 2);
-    await tools.send(refund('o-refund'));
+    await bus.tools.send(refund('o-refund'));
     await repliesOf('o-refund', 3);
-    await tools.send(refund('o-refund'));
+    await bus.tools.send(refund('o-refund'));
     const replies = await repliesOf('o-refund', 4);
     assert.deepEqual(kinds(replies), ['authorized', 'captured', 'refunded', 'refunded']);
     assert.deepEqual(replies[3]?.data, replies[2]?.data);
@@ -226,9 +215,9 @@ describe('compensations', () => {
   });
 
   it('a refund of a payment that was only authorized voids it (reply voided)', async () => {
-    await tools.send(authorize('o-refund-auth', 'tok_visa'));
+    await bus.tools.send(authorize('o-refund-auth', 'tok_visa'));
     await repliesOf('o-refund-auth', 1);
-    await tools.send(refund('o-refund-auth'));
+    await bus.tools.send(refund('o-refund-auth'));
     const replies = await repliesOf('o-refund-auth', 2);
     assert.deepEqual(kinds(replies), ['authorized', 'voided']);
     assert.equal(replies[1]?.data.paymentId, replies[0]?.data.paymentId);
@@ -239,23 +228,23 @@ describe('compensations', () => {
   });
 
   it('a void of a captured payment refunds it (reply refunded)', async () => {
-    await tools.send(authorize('o-void-captured', 'tok_visa'), capture('o-void-captured'), voidIt('o-void-captured'));
+    await bus.tools.send(authorize('o-void-captured', 'tok_visa'), capture('o-void-captured'), voidIt('o-void-captured'));
     const replies = await repliesOf('o-void-captured', 3);
     assert.deepEqual(kinds(replies), ['authorized', 'captured', 'refunded']);
   });
 
   it('a void that arrives while the authorize is at the provider waits for it: authorized, then voided', async () => {
-    await tools.send(authorize('o-void-early', 'tok_visa'), voidIt('o-void-early'));
+    await bus.tools.send(authorize('o-void-early', 'tok_visa'), voidIt('o-void-early'));
     const replies = await repliesOf('o-void-early', 2);
     assert.deepEqual(kinds(replies), ['authorized', 'voided']);
     assert.deepEqual(await providerCalls('o-void-early'), ['authorize', 'void']);
   });
 
   it('a void of an unknown order answers voided without a payment and closes it: a late authorize is refused, never authorized', async () => {
-    await tools.send(voidIt('o-closed'));
+    await bus.tools.send(voidIt('o-closed'));
     const [voided] = await repliesOf('o-closed', 1);
     assert.deepEqual(voided?.data, { orderId: 'o-closed', paymentId: null });
-    await tools.send(authorize('o-closed', 'tok_visa'));
+    await bus.tools.send(authorize('o-closed', 'tok_visa'));
     const replies = await repliesOf('o-closed', 2);
     assert.equal(short(replies[1]?.type ?? ''), 'failed');
     assert.equal(replies[1]?.data.operation, 'authorize');
@@ -263,13 +252,13 @@ describe('compensations', () => {
     await settle();
     assert.deepEqual(await providerCalls('o-closed'), [], 'the provider was never called');
     assert.deepEqual(await ledger('o-closed'), []);
-    assert.deepEqual(kinds(await tools.replies('o-closed')), ['voided', 'failed']);
+    assert.deepEqual(kinds(await bus.tools.replies('o-closed')), ['voided', 'failed']);
   });
 
   it('a void or refund after a failed authorize answers voided without a payment', async () => {
-    await tools.send(authorize('o-void-declined', 'tok_insufficient_funds'));
+    await bus.tools.send(authorize('o-void-declined', 'tok_insufficient_funds'));
     await repliesOf('o-void-declined', 1);
-    await tools.send(voidIt('o-void-declined'), refund('o-void-declined'));
+    await bus.tools.send(voidIt('o-void-declined'), refund('o-void-declined'));
     const replies = await repliesOf('o-void-declined', 3);
     assert.deepEqual(kinds(replies), ['failed', 'voided', 'voided']);
     assert.equal(replies[1]?.data.paymentId, null);
@@ -279,7 +268,7 @@ describe('compensations', () => {
 describe('many orders at once', () => {
   it('a burst of 50 orders, each authorized and captured, all get both replies', async () => {
     const orders = Array.from({ length: 50 }, (_, i) => `o-burst-${i}`);
-    await tools.send(...orders.flatMap((id, i) => [authorize(id, i % 2 ? 'tok_visa' : 'tok_mastercard', 100 + i), capture(id)]));
+    await bus.tools.send(...orders.flatMap((id, i) => [authorize(id, i % 2 ? 'tok_visa' : 'tok_mastercard', 100 + i), capture(id)]));
     await waitFor(
       'every capture',
       async () => {
@@ -299,7 +288,7 @@ describe('many orders at once', () => {
 
 describe('the admin route', () => {
   it('an admin reads an order payment with its ledger; a customer gets 403; an unknown order 404', async () => {
-    await tools.send(authorize('o-admin', 'tok_visa', 1_234), capture('o-admin'));
+    await bus.tools.send(authorize('o-admin', 'tok_visa', 1_234), capture('o-admin'));
     await repliesOf('o-admin', 2);
     const answer = await injectJson(payments.app, 'GET', '/api/admin/payments/o-admin', { token: admin });
     assert.equal(answer.status, 200);
@@ -327,7 +316,7 @@ describe('the admin route', () => {
   });
 
   it('an order closed before its authorization shows as voided with no amount', async () => {
-    await tools.send(voidIt('o-admin-closed'));
+    await bus.tools.send(voidIt('o-admin-closed'));
     await repliesOf('o-admin-closed', 1);
     const answer = await injectJson(payments.app, 'GET', '/api/admin/payments/o-admin-closed', { token: admin });
     assert.deepEqual(answer.body, { orderId: 'o-admin-closed', status: 'voided', amount: null, brand: null, last4: null, ledger: [] });
