@@ -1,3 +1,4 @@
+import { createRandom } from '@mercato/demo-data';
 import { Pool } from 'undici';
 import { ms, percentile } from './stats.ts';
 
@@ -29,17 +30,11 @@ export async function runMix<U extends { token?: string }>(
 ): Promise<MixFigures> {
   const pool = new Pool(origin, { connections: users.length, pipelining: 1, keepAliveTimeout: 30_000 });
   const totalWeight = entries.reduce((sum, e) => sum + e.weight, 0);
-  let seed = 42;
-  const random = () => {
-    // mulberry32: the same mix in every run.
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  // Seeded: the same mix in every run.
+  const random = createRandom('browse-mix');
+  const pick = <T>(items: readonly T[]): T => random.pick(items);
   const choose = (): MixEntry<U> => {
-    let r = random() * totalWeight;
+    let r = random.next() * totalWeight;
     for (const entry of entries) {
       r -= entry.weight;
       if (r < 0) return entry;
