@@ -95,11 +95,26 @@ export class IdentityStore {
     return row ? { failures: row.failures, lockouts: row.lockouts, lockedUntil: row.locked_until } : undefined;
   }
 
-  async saveFailureState(key: string, state: FailureState): Promise<void> {
-    await sql`insert into login_failures (key, failures, lockouts, locked_until, updated_at)
-      values (${key}, ${state.failures}, ${state.lockouts}, ${state.lockedUntil}, now())
-      on conflict (key) do update set failures = excluded.failures, lockouts = excluded.lockouts,
-        locked_until = excluded.locked_until, updated_at = now()`.execute(this.#db);
+  /** Counts one failure in a single statement, so concurrent failures each count; answers the state after it. */
+  async countFailure(key: string): Promise<FailureState> {
+    const row = (
+      await sql<{ failures: number; lockouts: number; locked_until: Date | null }>`
+      insert into login_failures (key, failures, updated_at) values (${key}, 1, now())
+      on conflict (key) do update set failures = login_failures.failures + 1, updated_at = now()
+      returning failures, lockouts, locked_until`.execute(this.#db)
+    ).rows[0];
+    if (!row) throw new Error('login_failures upsert returned no row');
+    return { failures: row.failures, lockouts: row.lockouts, lockedUntil: row.locked_until };
+  }
+
+  async lock(key: string, lock: { lockouts: number; lockedUntil: Date }): Promise<void> {
+    await sql`update login_failures set lockouts = greatest(lockouts, ${lock.lockouts}),
+      locked_until = greatest(locked_until, ${lock.lockedUntil}), updated_at = now() where key = ${key}`.execute(this.#db);
+  }
+
+  /** A successful sign-in from an address halves its count, so a shared (NAT) address drains while guessing still accumulates. */
+  async decayFailures(key: string): Promise<void> {
+    await sql`update login_failures set failures = failures / 2, updated_at = now() where key = ${key}`.execute(this.#db);
   }
 
   /** A successful sign-in resets the count (lockouts are remembered, so the next lock is longer). */

@@ -17,11 +17,13 @@ export function secondsLocked(state: FailureState | undefined, now: Date): numbe
   return Math.max(0, Math.ceil((state.lockedUntil.getTime() - now.getTime()) / 1000));
 }
 
-/** The state after one more failure: at the limit the key is locked, one minute first, doubling on each repeat. */
-export function afterFailure(state: FailureState | undefined, limit: number, now: Date): FailureState {
-  const failures = (state?.failures ?? 0) + 1;
-  const lockouts = state?.lockouts ?? 0;
-  if (failures < limit) return { failures, lockouts, lockedUntil: state?.lockedUntil ?? null };
-  const seconds = Math.min(FIRST_LOCK_SECONDS * 2 ** lockouts, MAX_LOCK_SECONDS);
-  return { failures: 0, lockouts: lockouts + 1, lockedUntil: new Date(now.getTime() + seconds * 1000) };
+/**
+ * The lock to apply, given the state right after one failure was counted atomically, or null.
+ * Only the failure whose count lands on a multiple of the limit locks, so concurrent failures
+ * lock exactly once: one minute first, doubling on each repeat.
+ */
+export function lockAfterFailure(counted: FailureState, limit: number, now: Date): { lockouts: number; lockedUntil: Date } | null {
+  if (counted.failures === 0 || counted.failures % limit !== 0) return null;
+  const seconds = Math.min(FIRST_LOCK_SECONDS * 2 ** counted.lockouts, MAX_LOCK_SECONDS);
+  return { lockouts: counted.lockouts + 1, lockedUntil: new Date(now.getTime() + seconds * 1000) };
 }

@@ -2,7 +2,7 @@ import { UserRegistered } from '@mercato/contracts';
 import { HttpProblem, type Outbox, uuidv7 } from '@mercato/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT, afterFailure, secondsLocked } from '../domain/lockout.ts';
+import { ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT, lockAfterFailure, secondsLocked } from '../domain/lockout.ts';
 import { IdentityProblems } from '../errors.ts';
 import { decoyHash, hashPassword, verifyPassword } from '../passwords.ts';
 import type { Sessions } from '../sessions.ts';
@@ -65,11 +65,14 @@ export function authRoutes(app: FastifyInstance, deps: { store: IdentityStore; s
     if (user) ok = await verifyPassword(user.password_hash, body.password);
     else await verifyPassword(await decoyHash(), body.password);
     if (!user || !ok) {
-      await store.saveFailureState(accountKey, afterFailure(accountState, ACCOUNT_FAILURE_LIMIT, now));
-      await store.saveFailureState(addressKey, afterFailure(addressState, ADDRESS_FAILURE_LIMIT, now));
+      const [account, address] = await Promise.all([store.countFailure(accountKey), store.countFailure(addressKey)]);
+      const accountLock = lockAfterFailure(account, ACCOUNT_FAILURE_LIMIT, now);
+      const addressLock = lockAfterFailure(address, ADDRESS_FAILURE_LIMIT, now);
+      if (accountLock) await store.lock(accountKey, accountLock);
+      if (addressLock) await store.lock(addressKey, addressLock);
       throw new HttpProblem(IdentityProblems.badCredentials, 'The email or the password is wrong.');
     }
-    await store.resetFailures(accountKey);
+    await Promise.all([store.resetFailures(accountKey), store.decayFailures(addressKey)]);
     const session = await store.db.transaction().execute((tx) => sessions.start(tx, user));
     return reply.send({ ...session, user: publicUser(user) });
   });
