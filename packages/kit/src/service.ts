@@ -192,7 +192,8 @@ export async function createService<P extends TProperties>(
   const app = createHttpApp({ log, metrics, https });
   // Every route's schema becomes the service's OpenAPI document at GET /openapi.json (the gateway merges them at /docs).
   await app.register(swagger, { openapi: { info: { title: `Mercato ${definition.name}`, version: '1' } } });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Not at the edge: the gateway's public document is the merged one at /docs (API.md: `/openapi.json` there → 404).
+  if (definition.auth !== 'edge') app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if ((definition.auth ?? 'service') === 'service' && config.MERCATO_AUTH === 'required') {
     installServiceAuth(app, context.verifier, definition.publicPaths ?? []);
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import replyFrom from '@fastify/reply-from';
 import { ConfigError, ServiceClient, type ServiceDefinition } from '@mercato/kit';
 import { Type } from 'typebox';
+import { installCanonicalPaths } from './canonical-path.ts';
 import { installEdgeAuth } from './edge-auth.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { docsRoutes } from './routes/docs.routes.ts';
@@ -50,6 +51,8 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
           .map((o) => o.trim())
           .filter(Boolean),
       );
+      // Before anything reads the URL: routes, rate-limit buckets and the forwarded path see canonical paths only.
+      installCanonicalPaths(app);
       installEdgeAuth(app, verifier);
       await installRateLimits(
         app,

@@ -5,7 +5,6 @@ export const ROUTE_TABLE: readonly { prefix: string; service: ServiceName }[] = 
   { prefix: '/api/auth', service: 'identity' },
   { prefix: '/api/me', service: 'identity' },
   { prefix: '/.well-known/jwks.json', service: 'identity' },
-  { prefix: '/oauth/token', service: 'identity' },
   { prefix: '/api/products', service: 'catalog' },
   { prefix: '/api/categories', service: 'catalog' },
   { prefix: '/media', service: 'catalog' },
