@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { CLI_CLIENT, GATEWAY_OPS_CLIENT } from '@mercato/contracts';
 import type { ChildReadyMessage } from '@mercato/kit';
 import { request } from 'undici';
 import { isPortFree } from './free-port.ts';
@@ -103,7 +104,7 @@ export async function up(options: UpOptions): Promise<void> {
     say(env.NATS_URL ? `event bus: NATS JetStream at ${env.NATS_URL}` : `event bus: pg-boss in the ${prefix}_bus database`);
     const childEnv: NodeJS.ProcessEnv = { ...env };
     delete childEnv.DATABASE_URL;
-    const clientIds = [...BUSINESS_SERVICES.map((s) => s.name), GATEWAY.name, 'mercato'];
+    const clientIds = [...BUSINESS_SERVICES.map((s) => s.name), GATEWAY.name, GATEWAY_OPS_CLIENT, CLI_CLIENT];
     const secrets = await ensureSecrets(dataDir, clientIds, say);
     const credentials = (name: string) => ({ MERCATO_CLIENT_ID: name, MERCATO_CLIENT_SECRET: secrets.clients[name] });
     const jsonLogs = env.MERCATO_LOG_FORMAT === 'json';
@@ -152,6 +153,8 @@ export async function up(options: UpOptions): Promise<void> {
       GATEWAY_PORT: String(gatewayPort),
       MERCATO_REGISTRY_URL: registryUrl,
       ...credentials(GATEWAY.name),
+      // Its operator credential: metrics, dead letters and OpenAPI documents, never the anonymous-call token.
+      MERCATO_OPS_CLIENT_SECRET: secrets.clients[GATEWAY_OPS_CLIENT],
     });
     gateway.start();
     await waitReady(gateway);

@@ -195,7 +195,7 @@ export async function createService<P extends TProperties>(
   // Not at the edge: the gateway's public document is the merged one at /docs (API.md: `/openapi.json` there → 404).
   if (definition.auth !== 'edge') app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if ((definition.auth ?? 'service') === 'service' && config.MERCATO_AUTH === 'required') {
-    installServiceAuth(app, context.verifier, definition.publicPaths ?? []);
+    installServiceAuth(app, context.verifier, definition.publicPaths ?? [], definition.name);
   }
   let stopping = false;
   // Keep-alive clients would hold a draining server open until the bound: answer in-flight requests with `close`.

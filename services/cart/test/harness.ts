@@ -33,6 +33,8 @@ export interface CartWorld {
   userToken(userId?: string): Promise<string>;
   /** A service token from orders, addressed to the cart. */
   ordersToken: string;
+  /** The gateway's operator credential, addressed to the cart (metrics, OpenAPI document). */
+  opsToken: string;
   /** One request to the cart, as the gateway forwards it. */
   call(method: Method, url: string, options?: InjectOptions): Promise<InjectedAnswer & { body: CartBody }>;
   /** A product created through the catalog's admin API; fails the test unless it is 201. */
@@ -123,6 +125,7 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
     catalog,
     cartDb: db,
     ordersToken,
+    opsToken: await issuer.serviceToken('gateway-ops', 'cart'),
     userToken: (userId) => issuer.userToken(['customer'], userId),
     call: (method, url, options = {}) => injectJson(cart.app, method, url, options) as Promise<InjectedAnswer & { body: CartBody }>,
     async createProduct(product) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import replyFrom from '@fastify/reply-from';
-import { ConfigError, ServiceClient, type ServiceDefinition } from '@mercato/kit';
+import { GATEWAY_OPS_CLIENT } from '@mercato/contracts';
+import { ConfigError, ServiceClient, type ServiceDefinition, ServiceTokens } from '@mercato/kit';
 import { Type } from 'typebox';
 import { installCanonicalPaths } from './canonical-path.ts';
 import { installEdgeAuth } from './edge-auth.ts';
@@ -22,6 +23,8 @@ const GatewayConfig = Type.Object({
   MERCATO_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
   MERCATO_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** How long a composed product page is reused for other shoppers; 0 composes every view. */
+  /** The `gateway-ops` client's secret: the only credential the gateway gathers ops data with. */
+  MERCATO_OPS_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   GATEWAY_STOREFRONT_CACHE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
 });
 
@@ -70,7 +73,10 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
       const services = new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
       app.addHook('onClose', () => services.close());
       storefrontRoutes(app, services, { cacheMs: config.GATEWAY_STOREFRONT_CACHE_MS });
-      await docsRoutes(app, discovery, serviceTokens);
+      const opsTokens = config.MERCATO_OPS_CLIENT_SECRET
+        ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log })
+        : undefined;
+      await docsRoutes(app, discovery, opsTokens);
       proxyRoutes(app, discovery, serviceTokens);
     },
     async readiness({ discovery }) {

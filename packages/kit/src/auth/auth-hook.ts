@@ -1,3 +1,4 @@
+import { allowedCallers } from '@mercato/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CommonProblems, HttpProblem } from '../problem.ts';
 import type { Principal } from './principal.ts';
@@ -25,13 +26,16 @@ export async function principalOf(request: FastifyRequest, verifier: TokenVerifi
 
 /**
  * Never trust the network: every request to a service port carries a valid user token or a service
- * token addressed to this service, else 401 — except `/health/*`, which probes call bare.
+ * token addressed to this service, else 401 — except `/health/*`, which probes call bare. Internal and
+ * operator paths answer only the callers the topology names for them (contracts `allowedCallers`);
+ * operator paths also admin users. Anything else there → 403, whatever the token.
  */
-export function installServiceAuth(app: FastifyInstance, verifier: TokenVerifier, publicPaths: readonly string[] = []): void {
+export function installServiceAuth(app: FastifyInstance, verifier: TokenVerifier, publicPaths: readonly string[] = [], service = ''): void {
   const open = new Set(publicPaths);
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/health/')) return;
-    if (open.has(request.url.split('?')[0] ?? '')) {
+    const path = request.url.split('?')[0] ?? '';
+    if (path.startsWith('/health/')) return;
+    if (open.has(path)) {
       // A token is still verified when present, so a public route can tell who calls.
       request.principal = await principalOf(request, verifier);
       return;
@@ -39,6 +43,12 @@ export function installServiceAuth(app: FastifyInstance, verifier: TokenVerifier
     const principal = await principalOf(request, verifier);
     if (!principal) throw unauthorized('This service answers only authenticated calls (a user or service access token).');
     request.principal = principal;
+    // The routed pattern, not the raw URL: `..` or `\` in a path cannot make an internal route look public.
+    const limited = allowedCallers(service, request.routeOptions.url ?? path) ?? allowedCallers(service, path);
+    if (!limited) return;
+    const allowed =
+      principal.kind === 'service' ? limited.callers.includes(principal.service) : limited.ops && principal.roles.includes('admin');
+    if (!allowed) throw new HttpProblem(CommonProblems.forbidden, 'This route answers only the services that need it (see the topology).');
   });
 }
 

@@ -26,7 +26,11 @@ export async function startSecurePlatform(
   options: { gateways?: number; gatewayEnv?: Record<string, string> } = {},
 ): Promise<SecurePlatform> {
   const quiet = { LOG_LEVEL: 'silent' };
-  const secrets = { gateway: randomBytes(24).toString('base64url'), catalog: randomBytes(24).toString('base64url') };
+  const secrets = {
+    gateway: randomBytes(24).toString('base64url'),
+    'gateway-ops': randomBytes(24).toString('base64url'),
+    catalog: randomBytes(24).toString('base64url'),
+  };
   const database: TestDatabase = await createTestDatabase('gw_identity');
   const registry = await createService(registryDefinition(), { ...quiet, REGISTRY_TTL_SECONDS: '5' });
   const registryUrl = await registry.start();
@@ -35,7 +39,11 @@ export async function startSecurePlatform(
     ...common,
     IDENTITY_DATABASE_URL: database.url,
     MERCATO_DATA_KEY: randomBytes(32).toString('base64'),
-    IDENTITY_SERVICE_CLIENTS: JSON.stringify({ gateway: sha(secrets.gateway), catalog: sha(secrets.catalog) }),
+    IDENTITY_SERVICE_CLIENTS: JSON.stringify({
+      gateway: sha(secrets.gateway),
+      'gateway-ops': sha(secrets['gateway-ops']),
+      catalog: sha(secrets.catalog),
+    }),
   });
   await identity.start();
   const calls: { principal: string }[] = [];
@@ -63,6 +71,7 @@ export async function startSecurePlatform(
       GATEWAY_PORT: '0',
       MERCATO_CLIENT_ID: 'gateway',
       MERCATO_CLIENT_SECRET: secrets.gateway,
+      MERCATO_OPS_CLIENT_SECRET: secrets['gateway-ops'],
       ...options.gatewayEnv,
     });
     gatewayUrls.push(await gateway.start());
