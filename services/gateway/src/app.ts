@@ -53,6 +53,7 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
         config.MERCATO_CORS_ORIGINS.split(',')
           .map((o) => o.trim())
           .filter(Boolean),
+        Boolean(config.MERCATO_TLS_CERT && config.MERCATO_TLS_KEY),
       );
       // Before anything reads the URL: routes, rate-limit buckets and the forwarded path see canonical paths only.
       installCanonicalPaths(app);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 
 /** The headers helmet would set, computed once: they do not depend on the request. */
-function helmetHeaders(): Record<string, string> {
+function helmetHeaders(https: boolean): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: string | number | string[]) => {
@@ -15,8 +15,16 @@ function helmetHeaders(): Record<string, string> {
   };
   const middleware = helmet({
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        // Over plain HTTP these would send a browser to an https:// that does not answer (a shop at http://<lan-address>:8080).
+        upgradeInsecureRequests: https ? [] : null,
+      },
     },
+    strictTransportSecurity: https,
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
   middleware({} as never, response as never, () => {});
@@ -30,8 +38,8 @@ function helmetHeaders(): Record<string, string> {
  * rebuilt them on every request and cost the gateway about 40% of its proxied throughput
  * (`npm run bench -- health`: 1,649 req/s with it, 2,348 without).
  */
-export async function installSecurityHeaders(app: FastifyInstance, corsOrigins: string[]): Promise<void> {
-  const headers = helmetHeaders();
+export async function installSecurityHeaders(app: FastifyInstance, corsOrigins: string[], https: boolean): Promise<void> {
+  const headers = helmetHeaders(https);
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(headers);
   });

@@ -81,6 +81,12 @@ describe('the secure gateway', () => {
     assert.ok(headers['x-request-id']);
   });
 
+  it('sends neither Strict-Transport-Security nor upgrade-insecure-requests over plain HTTP', async () => {
+    const { headers } = await call('/api/products');
+    assert.equal(headers['strict-transport-security'], undefined);
+    assert.doesNotMatch(String(headers['content-security-policy']), /upgrade-insecure-requests/);
+  });
+
   it('allows cross-origin calls only from the configured origins', async () => {
     const preflight = (origin: string) =>
       request(`${gatewayUrl}/api/products`, {

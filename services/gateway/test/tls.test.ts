@@ -51,6 +51,8 @@ describe('HTTPS at the gateway', () => {
       assert.match(url, /^https:\/\//);
       const response = await request(`${url}/health/live`, { dispatcher: new Agent({ connect: { rejectUnauthorized: false } }) });
       assert.equal(response.statusCode, 200);
+      assert.match(String(response.headers['strict-transport-security']), /max-age=\d+/);
+      assert.match(String(response.headers['content-security-policy']), /upgrade-insecure-requests/);
       await response.body.dump();
     } finally {
       await gateway.stop();
