@@ -22,6 +22,31 @@ const sign = (
     .sign(key.privateKey);
 
 describe('TokenVerifier', () => {
+  it('refuses a token without exp, and one that lives longer than an access token (ten years)', async () => {
+    const key = await keyPair('k1');
+    const verifier = new TokenVerifier({ source: async () => ({ keys: [key.jwk] }), issuer: 'mercato', service: 'catalog' });
+    const base = () =>
+      new SignJWT({ kind: 'user', roles: ['admin'] })
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+        .setIssuer('mercato')
+        .setAudience('mercato-api')
+        .setSubject('user-1');
+    await assert.rejects(verifier.verify(await base().setIssuedAt().sign(key.privateKey)), InvalidTokenError);
+    await assert.rejects(verifier.verify(await base().setIssuedAt().setExpirationTime('3650d').sign(key.privateKey)), InvalidTokenError);
+    await assert.rejects(verifier.verify(await base().setExpirationTime('5m').sign(key.privateKey)), InvalidTokenError);
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    await assert.rejects(
+      verifier.verify(
+        await base()
+          .setIssuedAt(future)
+          .setExpirationTime(future + 300)
+          .sign(key.privateKey),
+      ),
+      InvalidTokenError,
+    );
+    assert.equal((await verifier.verify(await base().setIssuedAt().setExpirationTime('15m').sign(key.privateKey))).kind, 'user');
+  });
+
   it('accepts a user token and a service token addressed to this service, and nothing else', async () => {
     const key = await keyPair('k1');
     const verifier = new TokenVerifier({ source: async () => ({ keys: [key.jwk] }), issuer: 'mercato', service: 'catalog' });
@@ -32,6 +57,7 @@ describe('TokenVerifier', () => {
       .setIssuer('mercato')
       .setAudience('catalog')
       .setSubject('service:cart')
+      .setIssuedAt()
       .setExpirationTime('5m');
     const principal = await verifier.verify(await forCatalog.sign(key.privateKey));
     assert.equal(principal.kind, 'service');

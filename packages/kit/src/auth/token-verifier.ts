@@ -1,5 +1,5 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
-import { type Principal, USER_AUDIENCE } from './principal.ts';
+import { ACCESS_TOKEN_SECONDS, type Principal, USER_AUDIENCE } from './principal.ts';
 
 /** Fetches the current JWKS (from identity, found through discovery, or from identity's own store). */
 export type JwksSource = () => Promise<JSONWebKeySet>;
@@ -10,6 +10,9 @@ export type JwksSource = () => Promise<JSONWebKeySet>;
  * Bounded; the oldest entries go first.
  */
 const VERIFIED_CACHE_SIZE = 10_000;
+
+/** Clock skew tolerated between identity and a verifier. */
+const CLOCK_SKEW_SECONDS = 60;
 
 /** A JWKS is refetched for an unknown `kid` at most this often, so forged kids cannot hammer identity. */
 const REFETCH_MIN_MS = 5_000;
@@ -82,7 +85,21 @@ export class TokenVerifier {
 
   async #verifyNow(token: string): Promise<JWTPayload> {
     if (!this.#keys) throw new InvalidTokenError('no signing keys are known yet');
-    const { payload } = await jwtVerify(token, this.#keys, { issuer: this.#issuer, audience: this.#audiences, algorithms: ['EdDSA'] });
+    const { payload } = await jwtVerify(token, this.#keys, {
+      issuer: this.#issuer,
+      audience: this.#audiences,
+      algorithms: ['EdDSA'],
+      requiredClaims: ['exp', 'iat'],
+      clockTolerance: CLOCK_SKEW_SECONDS,
+    });
+    // A token that lives longer than identity ever issues (or claims to be issued in the future) is forged or misconfigured.
+    const now = Date.now() / 1000;
+    const exp = payload.exp ?? 0;
+    const iat = payload.iat ?? 0;
+    if (iat > now + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('the access token is issued in the future');
+    if (exp - iat > ACCESS_TOKEN_SECONDS || exp - now > ACCESS_TOKEN_SECONDS + CLOCK_SKEW_SECONDS) {
+      throw new InvalidTokenError(`the access token lives longer than ${ACCESS_TOKEN_SECONDS} s`);
+    }
     return payload;
   }
 
