@@ -34,6 +34,8 @@ export type CartLine = Static<typeof CartLine>;
 export const CartView = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
+    /** Only in `GET /internal/carts/{userId}`: changes on every write to the cart and is never reused; orders places one revision at most once. */
+    revision: Type.Optional(Type.String({ maxLength: 200 })),
     /** In the order they were first added; at most 100. */
     lines: Type.Array(CartLine, { maxItems: 100 }),
     /** The sum of the lines' totals, in the shop's currency. */

@@ -48,10 +48,12 @@ export class CartStore {
   }
 
   /** The user's cart; empty (with its id) when they never added anything. */
-  async view(executor: Kysely<AnySchema>, userId: string): Promise<CartView> {
+  async view(executor: Kysely<AnySchema>, userId: string, options: { revision?: boolean } = {}): Promise<CartView> {
     const id = cartIdOf(userId);
-    const { rows } = await sql<LineRow>`
-      select sku, product_id, name, unit_amount, currency, quantity from cart_lines where cart_id = ${id} order by seq`.execute(executor);
+    const { rows } = await sql<LineRow & { revision: string | null }>`
+      select sku, product_id, name, unit_amount, currency, quantity,
+        (select ${id}::text || '@' || (extract(epoch from updated_at) * 1000000)::bigint from carts where id = ${id}) as revision
+      from cart_lines where cart_id = ${id} order by seq`.execute(executor);
     const lines: LineSnapshot[] = rows.map((row) => ({
       sku: row.sku,
       productId: row.product_id,
@@ -60,7 +62,11 @@ export class CartStore {
       currency: row.currency,
       quantity: row.quantity,
     }));
-    return cartView(id, lines, this.#currency);
+    const view = cartView(id, lines, this.#currency);
+    if (!options.revision) return view;
+    // Every write bumps carts.updated_at and emptying deletes the row, so a revision is never reused.
+    const { id: _, ...rest } = view;
+    return { id, revision: rows[0]?.revision ?? `${id}@empty`, ...rest };
   }
 
   /**

@@ -33,20 +33,25 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder): Prom
   const hash = requestHash(request.body);
   const earlier = await replayOf(deps, request, hash);
   if (earlier) return { order: earlier, replay: true };
-  let lines: OrderLine[];
+  let cart: { revision: string; lines: OrderLine[] };
   try {
-    lines = await priceCart(deps, request.userId);
+    cart = await priceCart(deps, request.userId);
   } catch (error) {
     // The same key's first request may have just emptied this cart: answer with its order.
     const raced = await replayOf(deps, request, hash);
     if (raced) return { order: raced, replay: true };
     throw error;
   }
+  const { lines } = cart;
   const orderId = uuidv7();
   const subtotal = lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
   const outcome = await transaction(deps.store.db, async (tx): Promise<{ replayOf: string } | { order: OrderRow }> => {
     const existing = await deps.store.claimKey(tx, request.userId, request.idempotencyKey, hash, orderId);
     if (existing) return { replayOf: checkedReplay(existing, hash) };
+    // Rolls the key's claim back too: another key's placement of this very cart committed (or commits) first.
+    if (!(await deps.store.claimCart(tx, request.userId, cart.revision, orderId))) {
+      throw new HttpProblem(OrderProblems.emptyCart, 'This cart was already placed as an order; add something to place another.');
+    }
     const order = await deps.store.insert(tx, {
       id: orderId,
       userId: request.userId,
@@ -91,11 +96,11 @@ async function existingOrder(deps: PlacementDeps, id: string): Promise<OrderRow>
 }
 
 /** The cart's lines at the catalog's current names and prices (never the client's, nor the cart's snapshot). */
-async function priceCart(deps: PlacementDeps, userId: string): Promise<OrderLine[]> {
-  const cart = await deps.upstreams.cartLines(userId);
+async function priceCart(deps: PlacementDeps, userId: string): Promise<{ revision: string; lines: OrderLine[] }> {
+  const { revision, lines: cart } = await deps.upstreams.cart(userId);
   if (cart.length === 0) throw new HttpProblem(OrderProblems.emptyCart, 'Add something to the cart before placing an order.');
   const products = new Map((await deps.upstreams.products(cart.map((line) => line.sku))).map((p) => [p.sku, p]));
-  return cart.map((line) => {
+  const lines = cart.map((line) => {
     const product = products.get(line.sku);
     if (!product) {
       throw new HttpProblem(OrderProblems.unavailableProduct, `${line.sku} is no longer sold; remove it from the cart.`, {
@@ -110,4 +115,5 @@ async function priceCart(deps: PlacementDeps, userId: string): Promise<OrderLine
     }
     return { sku: line.sku, productId: product.productId, name: product.name, unitPrice: product.price, quantity: line.quantity };
   });
+  return { revision, lines };
 }

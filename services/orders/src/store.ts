@@ -241,6 +241,14 @@ export class OrderStore {
     return { requestHash: row.request_hash, orderId: row.order_id };
   }
 
+  /** Claims a cart revision for an order in the placing transaction; false when another order claimed it. */
+  async claimCart(tx: Kysely<AnySchema>, userId: string, cartRevision: string, orderId: string): Promise<boolean> {
+    const inserted = await sql`
+      insert into cart_claims (user_id, cart_revision, order_id) values (${userId}, ${cartRevision}, ${orderId})
+      on conflict (user_id, cart_revision) do nothing returning order_id`.execute(tx);
+    return inserted.rows.length > 0;
+  }
+
   async findKey(userId: string, key: string): Promise<{ requestHash: string; orderId: string } | undefined> {
     const { rows } = await sql<{ request_hash: string; order_id: string }>`
       select request_hash, order_id from idempotency_keys where user_id = ${userId} and key = ${key}`.execute(this.db);
@@ -249,6 +257,8 @@ export class OrderStore {
 
   async forgetKeysOlderThan(hours: number): Promise<void> {
     await sql`delete from idempotency_keys where created_at < now() - make_interval(hours => ${hours})`.execute(this.db);
+    // Revisions are never reused, so old claims guard nothing.
+    await sql`delete from cart_claims where created_at < now() - make_interval(hours => ${hours})`.execute(this.db);
   }
 
   /** In-flight orders past their step's deadline, locked for this sweeper (others skip them). */

@@ -13,9 +13,15 @@ export class Upstreams {
     this.#client = client;
   }
 
-  async cartLines(userId: string): Promise<CartLine[]> {
-    const answer = await this.#call<{ lines: CartLine[] }>('cart', 'GET', `/internal/carts/${encodeURIComponent(userId)}`);
-    return answer.lines.map(({ sku, quantity }) => ({ sku, quantity }));
+  /** The cart's lines and its revision (which placement claims, so one cart yields at most one order). */
+  async cart(userId: string): Promise<{ revision: string; lines: CartLine[] }> {
+    const answer = await this.#call<{ id: string; revision?: string; lines: CartLine[] }>(
+      'cart',
+      'GET',
+      `/internal/carts/${encodeURIComponent(userId)}`,
+    );
+    if (!answer.revision) throw new Error('the cart service answered a cart without a revision');
+    return { revision: answer.revision, lines: answer.lines.map(({ sku, quantity }) => ({ sku, quantity })) };
   }
 
   async emptyCart(userId: string): Promise<void> {

@@ -180,6 +180,21 @@ describe('checkout', () => {
     assert.equal(mine[0].id, [...ids][0], 'newest first');
   });
 
+  for (const racers of [3, 10]) {
+    it(`one cart yields one order: ${racers} placements with different keys race, one 202 and the rest 409`, async () => {
+      const shopper = await Shopper.register(base);
+      await shopper.add('MUG-1', 1);
+      const answers = await Promise.all(Array.from({ length: racers }, () => shopper.place('tok_visa', randomUUID())));
+      const statuses = answers.map((answer) => answer.status).sort();
+      assert.deepEqual(statuses, [202, ...Array.from({ length: racers - 1 }, () => 409)], JSON.stringify(statuses));
+      for (const answer of answers.filter((a) => a.status === 409)) {
+        assert.equal(answer.body.status, 409, 'a problem+json body');
+      }
+      const mine = (await shopper.call('GET', '/api/orders')).body.items;
+      assert.equal(mine.length, 1);
+    });
+  }
+
   it('an order is its owner’s: another shopper gets 404, an admin sees it; a customer cannot use admin routes', async () => {
     const owner = await Shopper.register(base);
     const stranger = await Shopper.register(base);

@@ -19,11 +19,11 @@ export function internalRoutes(app: FastifyInstance, deps: { store: CartStore })
     },
   };
 
-  /** A user's cart, empty when they have none; the same shape as `GET /api/cart` (contracts `CartView`). */
+  /** A user's cart, empty when they have none; the same shape as `GET /api/cart` (contracts `CartView`) plus its revision. */
   app.get(
     '/internal/carts/:userId',
     { ...servicesOnly, schema: { params: CartOwnerParams, querystring: NoQuery, response: { 200: CartView } } },
-    async (request) => store.view(store.db, (request.params as CartOwnerParams).userId),
+    async (request) => store.view(store.db, (request.params as CartOwnerParams).userId, { revision: true }),
   );
 
   /** Empties a user's cart (orders, once the order is placed); 204 also when it was empty. */
