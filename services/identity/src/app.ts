@@ -1,6 +1,5 @@
-import type { ServiceDefinition } from '@mercato/kit';
+import { DataCipher, type ServiceDefinition } from '@mercato/kit';
 import { Type } from 'typebox';
-import { DataCipher } from './crypto/data-cipher.ts';
 import { ensureFirstAdmin } from './first-admin.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { meRoutes } from './routes/me.routes.ts';

@@ -1,6 +1,5 @@
-import { ACCESS_TOKEN_SECONDS, type Kysely, sql, uuidv7 } from '@mercato/kit';
+import { ACCESS_TOKEN_SECONDS, type DataCipher, type Kysely, sql, uuidv7 } from '@mercato/kit';
 import { exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK, SignJWT } from 'jose';
-import type { DataCipher } from './crypto/data-cipher.ts';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 

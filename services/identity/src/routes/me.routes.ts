@@ -1,8 +1,7 @@
 import { Address } from '@mercato/contracts';
-import { HttpProblem, requireUser } from '@mercato/kit';
+import { type DataCipher, HttpProblem, requireUser } from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { DataCipher } from '../crypto/data-cipher.ts';
 import { IdentityProblems } from '../errors.ts';
 import type { IdentityStore, UserRow } from '../store.ts';
 import { publicUser } from './public-user.ts';
