@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { CLI_CLIENT, GATEWAY_OPS_CLIENT } from '@mercato/contracts';
-import type { ChildReadyMessage } from '@mercato/kit';
+import { basicAuthorization, type ChildReadyMessage, type ClientCredentials } from '@mercato/kit';
 import { request } from 'undici';
 import { isPortFree } from './free-port.ts';
 import { ManagedProcess } from './managed-process.ts';
@@ -117,14 +117,16 @@ export async function up(options: UpOptions): Promise<void> {
         nameWidth: NAME_WIDTH,
         jsonLogs,
         log: say,
-        onCrash: (last) => void forgetInstance(registryUrl, last),
+        onCrash: (last) =>
+          void forgetInstance(registryUrl, last, { clientId: CLI_CLIENT, clientSecret: secrets.clients[CLI_CLIENT] ?? '' }),
       });
       processes.push(managed);
       return managed;
     };
 
     let registryUrl = '';
-    const registry = make(REGISTRY, 0, { PORT: '0' });
+    // Only a service holding its own credential may register as itself (no rogue identity instances).
+    const registry = make(REGISTRY, 0, { PORT: '0', REGISTRY_SERVICE_CLIENTS: clientSecretHashes(secrets.clients) });
     registry.start();
     registryUrl = (await waitReady(registry)).url;
     // A restarted registry must come back where every instance looks for it.
@@ -207,13 +209,17 @@ async function waitGatewayReady(url: string): Promise<void> {
 }
 
 /** A crashed child cannot deregister itself; doing it for it spares callers a TTL of dead routes. */
-async function forgetInstance(registryUrl: string, last: ChildReadyMessage | undefined): Promise<void> {
+async function forgetInstance(registryUrl: string, last: ChildReadyMessage | undefined, supervisor: ClientCredentials): Promise<void> {
   if (!last || !registryUrl || last.service === 'registry') return;
   try {
     const list = await request(`${registryUrl}/instances?service=${last.service}`, { headersTimeout: 2_000 });
     const { items } = (await list.body.json()) as { items: { id: string; url: string }[] };
     for (const instance of items.filter((i) => i.url === last.url)) {
-      const response = await request(`${registryUrl}/instances/${instance.id}`, { method: 'DELETE', headersTimeout: 2_000 });
+      const response = await request(`${registryUrl}/instances/${instance.id}`, {
+        method: 'DELETE',
+        headers: { authorization: basicAuthorization(supervisor) },
+        headersTimeout: 2_000,
+      });
       await response.body.dump();
     }
   } catch {

@@ -10,6 +10,12 @@ export const CLI_CLIENT = 'mercato';
 /** The gateway's operator credential: gathers metrics, dead letters and OpenAPI documents, nothing else. */
 export const GATEWAY_OPS_CLIENT = 'gateway-ops';
 
+/**
+ * The registry: an instance registers, heartbeats and deregisters only under its own client id (its
+ * service name); these clients may also deregister any instance (the supervisor forgets a crashed child).
+ */
+export const REGISTRY_OPERATORS: readonly string[] = [CLI_CLIENT];
+
 /** Paths every service has for operators: only these callers (and admin users) may read them. */
 export const OPS_PATH_PREFIXES = ['/metrics', '/openapi.json', '/internal/dead-letters'] as const;
 export const OPS_CALLERS: readonly string[] = [GATEWAY_OPS_CLIENT, CLI_CLIENT];

@@ -4,6 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, type TObject, type TProperties, Type } from 'typebox';
 import { request } from 'undici';
 import { installServiceAuth } from './auth/auth-hook.ts';
+import type { ClientCredentials } from './auth/basic-credentials.ts';
+import { isJwksProofValid, JWKS_CLIENT_HEADER, JWKS_NONCE_HEADER, JWKS_PROOF_HEADER } from './auth/jwks-proof.ts';
+import { secretHash } from './auth/service-clients.ts';
 import { ServiceTokens } from './auth/service-tokens.ts';
 import { type JwksSource, TokenVerifier } from './auth/token-verifier.ts';
 import { installBusMetrics } from './bus/bus-metrics.ts';
@@ -136,15 +139,10 @@ export async function createService<P extends TProperties>(
   } else if (definition.discovery) {
     throw new ConfigError('MERCATO_REGISTRY_URL', 'is required unless DISCOVERY=dns');
   }
-  const serviceTokens =
-    discovery && config.MERCATO_CLIENT_SECRET
-      ? new ServiceTokens({
-          clientId: config.MERCATO_CLIENT_ID ?? definition.name,
-          clientSecret: config.MERCATO_CLIENT_SECRET,
-          discovery,
-          log,
-        })
-      : undefined;
+  const credentials: ClientCredentials | undefined = config.MERCATO_CLIENT_SECRET
+    ? { clientId: config.MERCATO_CLIENT_ID ?? definition.name, clientSecret: config.MERCATO_CLIENT_SECRET }
+    : undefined;
+  const serviceTokens = discovery && credentials ? new ServiceTokens({ ...credentials, discovery, log }) : undefined;
   const bus = { current: undefined as EventBus | undefined, relay: undefined as OutboxRelay | undefined };
   const context: ServiceContext<P> = {
     name: definition.name,
@@ -163,7 +161,7 @@ export async function createService<P extends TProperties>(
     verifier: undefined as unknown as TokenVerifier,
   };
   context.verifier = new TokenVerifier({
-    source: definition.jwks ? definition.jwks(context) : identityJwks(discovery),
+    source: definition.jwks ? definition.jwks(context) : identityJwks(discovery, credentials),
     issuer: config.MERCATO_ISSUER,
     service: definition.name,
   });
@@ -266,6 +264,7 @@ export async function createService<P extends TProperties>(
           registryUrl: config.MERCATO_REGISTRY_URL,
           self: { service: definition.name, url, meta: { instanceId, pid: String(process.pid) } },
           heartbeatMs: config.MERCATO_HEARTBEAT_MS,
+          credentials,
           log,
         });
         await registration.start();
@@ -299,16 +298,27 @@ export async function createService<P extends TProperties>(
   };
 }
 
-/** Identity's public keys, fetched from whichever identity instance discovery knows. */
-function identityJwks(discovery: Discovery | undefined): JwksSource {
+/**
+ * Identity's public keys, fetched from whichever identity instance discovery knows. With client
+ * credentials, the answer must carry identity's proof over a fresh nonce (`jwks-proof.ts`): a rogue
+ * instance that got into discovery cannot make the platform trust its keys.
+ */
+function identityJwks(discovery: Discovery | undefined, credentials: ClientCredentials | undefined): JwksSource {
   return async () => {
     const identity = discovery?.pick('identity');
     if (!identity) throw new Error('no identity instance is known: cannot fetch signing keys');
-    const response = await request(`${identity.url}/.well-known/jwks.json`, { headersTimeout: 3_000 });
-    if (response.statusCode !== 200) {
-      await response.body.dump();
-      throw new Error(`identity answered ${response.statusCode} for its JWKS`);
+    const nonce = randomBytes(24).toString('base64url');
+    const headers = credentials ? { [JWKS_CLIENT_HEADER]: credentials.clientId, [JWKS_NONCE_HEADER]: nonce } : {};
+    const response = await request(`${identity.url}/.well-known/jwks.json`, { headers, headersTimeout: 3_000 });
+    const body = await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`identity answered ${response.statusCode} for its JWKS`);
+    if (credentials) {
+      const proof = response.headers[JWKS_PROOF_HEADER];
+      const hash = secretHash(credentials.clientSecret);
+      if (!isJwksProofValid(hash, nonce, body, typeof proof === 'string' ? proof : undefined)) {
+        throw new Error(`the identity instance at ${identity.url} did not prove its key set: its keys are not trusted`);
+      }
     }
-    return (await response.body.json()) as Awaited<ReturnType<JwksSource>>;
+    return JSON.parse(body) as Awaited<ReturnType<JwksSource>>;
   };
 }

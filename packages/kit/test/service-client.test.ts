@@ -70,7 +70,7 @@ async function knownInstances(name: string, count: number): Promise<void> {
 }
 
 before(async () => {
-  registry = await createService(registryDefinition(), { LOG_LEVEL: 'silent', REGISTRY_TTL_SECONDS: '5' });
+  registry = await createService(registryDefinition(), { LOG_LEVEL: 'silent', MERCATO_AUTH: 'off', REGISTRY_TTL_SECONDS: '5' });
   registryUrl = await registry.start();
   discovery = new RegistryDiscovery({ registryUrl, log: silent });
   await discovery.ready();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, type JSONWebKeySet, SignJWT } from 'jose';
-import { InvalidTokenError, TokenVerifier } from '../src/index.ts';
+import { InvalidTokenError, SigningKeysUnavailableError, TokenVerifier } from '../src/index.ts';
 
 async function keyPair(kid: string) {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -22,6 +22,37 @@ const sign = (
     .sign(key.privateKey);
 
 describe('TokenVerifier', () => {
+  it('keeps a key that vanished from the set: a refresh never cuts off tokens it signed', async () => {
+    const [a, b] = [await keyPair('a'), await keyPair('b')];
+    let served: JSONWebKeySet = { keys: [a.jwk] };
+    const verifier = new TokenVerifier({ source: async () => served, issuer: 'mercato', service: 'catalog', refetchMinMs: 0 });
+    const signedByA = await sign(a);
+    assert.equal((await verifier.verify(signedByA)).kind, 'user');
+    served = { keys: [b.jwk] };
+    assert.equal((await verifier.verify(await sign(b))).kind, 'user', 'the new key is fetched for its kid');
+    assert.equal((await verifier.verify(await sign(a, { exp: '4m' }))).kind, 'user', 'the vanished key still verifies');
+  });
+
+  it('a key source that fails: 503-worthy with no keys, and the token refused (not trusted) when keys are known', async () => {
+    const a = await keyPair('a');
+    const rogue = await keyPair('rogue');
+    let failing = true;
+    const verifier = new TokenVerifier({
+      source: async () => {
+        if (failing) throw new Error('identity did not prove its key set');
+        return { keys: [a.jwk] };
+      },
+      issuer: 'mercato',
+      service: 'catalog',
+      refetchMinMs: 0,
+    });
+    await assert.rejects(verifier.verify(await sign(a)), SigningKeysUnavailableError);
+    failing = false;
+    assert.equal((await verifier.verify(await sign(a))).kind, 'user');
+    failing = true;
+    await assert.rejects(verifier.verify(await sign(rogue)), InvalidTokenError);
+  });
+
   it('refuses a token without exp, and one that lives longer than an access token (ten years)', async () => {
     const key = await keyPair('k1');
     const verifier = new TokenVerifier({ source: async () => ({ keys: [key.jwk] }), issuer: 'mercato', service: 'catalog' });

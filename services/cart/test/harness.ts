@@ -69,7 +69,7 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
   const cartSecret = randomBytes(24).toString('base64url');
   const quiet = { LOG_LEVEL: process.env.CART_TEST_LOG_LEVEL ?? 'silent' };
 
-  const registry = await createService(registryDefinition(), { ...quiet, REGISTRY_TTL_SECONDS: '5' });
+  const registry = await createService(registryDefinition(), { ...quiet, MERCATO_AUTH: 'off', REGISTRY_TTL_SECONDS: '5' });
   const registryUrl = await registry.start();
   const common = { ...quiet, MERCATO_REGISTRY_URL: registryUrl, MERCATO_HEARTBEAT_MS: '200', MERCATO_SHUTDOWN_TIMEOUT_MS: '1000' };
   const identity = await createService(identityDefinition(), {

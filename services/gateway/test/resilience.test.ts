@@ -31,7 +31,7 @@ const known = (service: string, count: number) =>
   waitFor(`${count} instances of ${service} at the gateway`, () => gateway.context.discovery?.instances(service).length === count);
 
 before(async () => {
-  registry = await createService(registryDefinition(), { LOG_LEVEL: 'silent', REGISTRY_TTL_SECONDS: '5' });
+  registry = await createService(registryDefinition(), { LOG_LEVEL: 'silent', MERCATO_AUTH: 'off', REGISTRY_TTL_SECONDS: '5' });
   registryUrl = await registry.start();
   gateway = await createService(gatewayDefinition(), {
     ...quiet,

@@ -55,7 +55,7 @@ async function getPage(idOrSlug: string): Promise<{ status: number; contentType:
 }
 
 before(async () => {
-  registry = await createService(registryDefinition(), { LOG_LEVEL: 'silent', REGISTRY_TTL_SECONDS: '5' });
+  registry = await createService(registryDefinition(), { LOG_LEVEL: 'silent', MERCATO_AUTH: 'off', REGISTRY_TTL_SECONDS: '5' });
   const registryUrl = await registry.start();
   catalog = await stub(
     'catalog',

@@ -37,7 +37,7 @@ describe('HTTPS at the gateway', () => {
       ],
       { stdio: 'ignore' },
     );
-    const registry = await createService(registryDefinition(), { LOG_LEVEL: 'silent' });
+    const registry = await createService(registryDefinition(), { LOG_LEVEL: 'silent', MERCATO_AUTH: 'off' });
     const registryUrl = await registry.start();
     const gateway = await createService(gatewayDefinition(), {
       LOG_LEVEL: 'silent',

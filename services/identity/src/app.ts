@@ -1,10 +1,9 @@
-import { DataCipher, type ServiceDefinition } from '@mercato/kit';
+import { DataCipher, ServiceClients, type ServiceDefinition } from '@mercato/kit';
 import { Type } from 'typebox';
 import { ensureFirstAdmin } from './first-admin.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { meRoutes } from './routes/me.routes.ts';
 import { tokenRoutes } from './routes/tokens.routes.ts';
-import { ServiceClients } from './service-clients.ts';
 import { Sessions } from './sessions.ts';
 import { SigningKeys } from './signing-keys.ts';
 import { IdentityStore } from './store.ts';

@@ -1,12 +1,15 @@
-import type { ServiceDefinition } from '@mercato/kit';
+import { ConfigError, ServiceClients, type ServiceDefinition } from '@mercato/kit';
 import { Type } from 'typebox';
 import { InstanceTable } from './domain/instance-table.ts';
 import { instancesRoutes } from './routes/instances.routes.ts';
 import { WatchHub } from './watch-hub.ts';
+import { RegistryWriters } from './writers.ts';
 
 const RegistryConfig = Type.Object({
   /** How long an instance lives without a heartbeat. Heartbeats come every MERCATO_HEARTBEAT_MS (2 s). */
   REGISTRY_TTL_SECONDS: Type.Number({ minimum: 0.1, maximum: 3600, default: 6 }),
+  /** Client id → SHA-256 (hex) of its secret, as identity's IDENTITY_SERVICE_CLIENTS; required unless MERCATO_AUTH=off. */
+  REGISTRY_SERVICE_CLIENTS: Type.Optional(Type.String()),
 });
 
 /** The registry: live service instances in memory, with TTL eviction and a watch stream. */
@@ -20,9 +23,10 @@ export function registryDefinition(): ServiceDefinition<(typeof RegistryConfig)[
     auth: 'none',
     routes(app, { config, log }) {
       const table = new InstanceTable(config.REGISTRY_TTL_SECONDS * 1000);
+      const writers = new RegistryWriters(writerClients(config.MERCATO_AUTH, config.REGISTRY_SERVICE_CLIENTS));
       hub = new WatchHub();
       const watchHub = hub;
-      instancesRoutes(app, table, watchHub);
+      instancesRoutes(app, table, watchHub, writers);
       sweeper = setInterval(
         () => {
           for (const change of table.evictExpired(Date.now())) {
@@ -41,4 +45,14 @@ export function registryDefinition(): ServiceDefinition<(typeof RegistryConfig)[
       hub?.close();
     },
   };
+}
+
+/** Anyone who can reach an open registry could register a rogue identity: credentials unless auth is off. */
+function writerClients(auth: 'required' | 'off', json: string | undefined): ServiceClients | undefined {
+  if (auth === 'off') return undefined;
+  const clients = new ServiceClients(json, 'REGISTRY_SERVICE_CLIENTS');
+  if (clients.size === 0) {
+    throw new ConfigError('REGISTRY_SERVICE_CLIENTS', 'is required (client id → SHA-256 of its secret), unless MERCATO_AUTH=off');
+  }
+  return clients;
 }

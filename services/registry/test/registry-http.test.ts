@@ -1,22 +1,41 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, createService, Registration, RegistryDiscovery, type Service } from '@mercato/kit';
+import { basicAuthorization, createLogger, createService, Registration, RegistryDiscovery, type Service } from '@mercato/kit';
 import { waitFor } from '@mercato/kit/testing';
 import { request } from 'undici';
 import { registryDefinition } from '../src/app.ts';
 
 const log = createLogger({ service: 'test', instance: 'test', level: 'silent' });
 
+/** Every client the tests write as: its secret, which the registry knows only as a SHA-256. */
+const secrets: Record<string, string> = Object.fromEntries(
+  ['catalog', 'cart', 'orders', 'payments', 'identity', 'mercato'].map((id) => [id, randomBytes(24).toString('base64url')]),
+);
+const as = (clientId: string) => ({ clientId, clientSecret: secrets[clientId] ?? '' });
+const registryClients = JSON.stringify(
+  Object.fromEntries(Object.entries(secrets).map(([id, secret]) => [id, createHash('sha256').update(secret).digest('hex')])),
+);
+
 async function startRegistry(port = 0, ttlSeconds = '0.6'): Promise<{ service: Service; url: string }> {
-  const service = await createService(registryDefinition(), { LOG_LEVEL: 'silent', PORT: String(port), REGISTRY_TTL_SECONDS: ttlSeconds });
+  const service = await createService(registryDefinition(), {
+    LOG_LEVEL: 'silent',
+    PORT: String(port),
+    REGISTRY_TTL_SECONDS: ttlSeconds,
+    REGISTRY_SERVICE_CLIENTS: registryClients,
+  });
   const url = await service.start();
   return { service, url };
 }
 
-async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) {
+/** `client`: the credentials to write with; `'none'` for an anonymous call. */
+async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, client: string = 'catalog') {
   const response = await request(url, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(client === 'none' ? {} : { authorization: basicAuthorization(as(client)) }),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.body.text();
@@ -61,6 +80,44 @@ describe('registry over HTTP', () => {
     }
   });
 
+  it('refuses writes without a valid service credential with 401, before validating the body', async () => {
+    const wrongSecret = { clientId: 'catalog', clientSecret: secrets.cart ?? '' };
+    for (const authorization of [undefined, basicAuthorization(wrongSecret), 'Basic !!!', 'Bearer x']) {
+      const response = await request(`${registry.url}/instances`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ service: 'identity', url: 'http://127.0.0.1:6666', junk: true }),
+      });
+      assert.equal(response.statusCode, 401, String(authorization));
+      assert.match(String(response.headers['content-type']), /application\/problem\+json/);
+      assert.match(String(response.headers['www-authenticate']), /^Basic/);
+      await response.body.dump();
+    }
+    assert.equal((await call('GET', `${registry.url}/instances?service=identity`)).body.items.length, 0);
+  });
+
+  it('a service registers only under its own name: catalog cannot register a rogue identity', async () => {
+    const rogue = await call('POST', `${registry.url}/instances`, { service: 'identity', url: 'http://127.0.0.1:6666' }, 'catalog');
+    assert.equal(rogue.status, 403);
+    assert.equal(rogue.body.type, 'https://mercato.dev/problems/forbidden');
+    assert.equal((await call('GET', `${registry.url}/instances?service=identity`)).body.items.length, 0);
+  });
+
+  it("only an instance's owner heartbeats or deregisters it; the supervisor may deregister any", async () => {
+    const { id } = (await call('POST', `${registry.url}/instances`, { service: 'orders', url: 'http://127.0.0.1:4301' }, 'orders')).body;
+    assert.equal((await call('PUT', `${registry.url}/instances/${id}/heartbeat`, undefined, 'none')).status, 401);
+    assert.equal((await call('PUT', `${registry.url}/instances/${id}/heartbeat`, undefined, 'cart')).status, 403);
+    assert.equal((await call('DELETE', `${registry.url}/instances/${id}`, undefined, 'cart')).status, 403);
+    assert.equal((await call('DELETE', `${registry.url}/instances/${id}`, undefined, 'none')).status, 401);
+    assert.equal((await call('PUT', `${registry.url}/instances/${id}/heartbeat`, undefined, 'orders')).status, 204);
+    assert.equal((await call('DELETE', `${registry.url}/instances/${id}`, undefined, 'mercato')).status, 204);
+    assert.equal((await call('PUT', `${registry.url}/instances/${id}/heartbeat`, undefined, 'orders')).status, 404);
+  });
+
+  it('will not start without REGISTRY_SERVICE_CLIENTS unless MERCATO_AUTH=off', async () => {
+    await assert.rejects(createService(registryDefinition(), { LOG_LEVEL: 'silent' }), /REGISTRY_SERVICE_CLIENTS is required/);
+  });
+
   it('the watch stream reports registration, deregistration and TTL eviction', async () => {
     const discovery = new RegistryDiscovery({ registryUrl: registry.url, log });
     const events: string[] = [];
@@ -77,6 +134,7 @@ describe('registry over HTTP', () => {
       registryUrl: registry.url,
       self: { service: 'cart', url: 'http://127.0.0.1:4200' },
       heartbeatMs: 100,
+      credentials: as('cart'),
       log,
     });
     await self.start();
@@ -85,7 +143,7 @@ describe('registry over HTTP', () => {
     await waitFor('the deregistration', () => discovery.instances('cart').length === 0);
 
     // Registered without heartbeats: gone after the 0.6 s TTL.
-    await call('POST', `${registry.url}/instances`, { service: 'cart', url: 'http://127.0.0.1:4201' });
+    await call('POST', `${registry.url}/instances`, { service: 'cart', url: 'http://127.0.0.1:4201' }, 'cart');
     await waitFor('the new instance', () => discovery.instances('cart').length === 1);
     await waitFor('the eviction', () => discovery.instances('cart').length === 0, 3_000);
     assert.deepEqual(events.slice(-2), ['http://127.0.0.1:4201', '']);
@@ -97,6 +155,7 @@ describe('registry over HTTP', () => {
       registryUrl: registry.url,
       self: { service: 'orders', url: 'http://127.0.0.1:4300' },
       heartbeatMs: 100,
+      credentials: as('orders'),
       log,
     });
     await self.start();
@@ -115,6 +174,7 @@ describe('registry restart', () => {
       registryUrl: first.url,
       self: { service: 'payments', url: 'http://127.0.0.1:4400' },
       heartbeatMs: 100,
+      credentials: as('payments'),
       log,
     });
     await self.start();

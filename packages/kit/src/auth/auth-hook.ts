@@ -2,7 +2,7 @@ import { allowedCallers } from '@mercato/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CommonProblems, HttpProblem } from '../problem.ts';
 import type { Principal } from './principal.ts';
-import { InvalidTokenError, type TokenVerifier } from './token-verifier.ts';
+import { InvalidTokenError, SigningKeysUnavailableError, type TokenVerifier } from './token-verifier.ts';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
@@ -20,6 +20,12 @@ export async function principalOf(request: FastifyRequest, verifier: TokenVerifi
     return await verifier.verify(match[1]);
   } catch (error) {
     if (error instanceof InvalidTokenError) throw unauthorized(`${error.message[0]?.toUpperCase()}${error.message.slice(1)}.`);
+    if (error instanceof SigningKeysUnavailableError) {
+      request.log.error({ err: error }, 'cannot verify tokens: no trusted signing keys');
+      throw new HttpProblem(CommonProblems.serviceUnavailable, 'Tokens cannot be verified right now; try again shortly.', {
+        headers: { 'retry-after': '1' },
+      });
+    }
     throw error;
   }
 }

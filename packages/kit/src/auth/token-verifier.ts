@@ -1,4 +1,4 @@
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { ACCESS_TOKEN_SECONDS, type Principal, USER_AUDIENCE } from './principal.ts';
 
 /** Fetches the current JWKS (from identity, found through discovery, or from identity's own store). */
@@ -14,6 +14,12 @@ const VERIFIED_CACHE_SIZE = 10_000;
 /** Clock skew tolerated between identity and a verifier. */
 const CLOCK_SKEW_SECONDS = 60;
 
+/**
+ * A key that vanishes from identity's set is still trusted this long: every token it signed has
+ * expired by then, so a refresh (rotation, a restarted identity) never cuts off a live session.
+ */
+const KEY_RETENTION_MS = (ACCESS_TOKEN_SECONDS + CLOCK_SKEW_SECONDS) * 1000;
+
 /** A JWKS is refetched for an unknown `kid` at most this often, so forged kids cannot hammer identity. */
 const REFETCH_MIN_MS = 5_000;
 
@@ -24,10 +30,18 @@ export class InvalidTokenError extends Error {
   }
 }
 
+/** No signing key could be fetched (identity unreachable, or it did not prove its key set): 503, not 401. */
+export class SigningKeysUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`signing keys are unavailable: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'SigningKeysUnavailableError';
+  }
+}
+
 /**
  * Verifies access tokens: EdDSA only (so `alg: none` and HMAC confusion are refused), issuer and
  * audience checked, expiry enforced. Keys are cached; an unknown `kid` refetches the JWKS once
- * (rotation), rate-limited.
+ * (rotation), rate-limited, and a refresh adds keys without dropping any before its tokens expire.
  */
 export class TokenVerifier {
   readonly #source: JwksSource;
@@ -35,6 +49,8 @@ export class TokenVerifier {
   readonly #audiences: string[];
   readonly #refetchMinMs: number;
   #keys: ReturnType<typeof createLocalJWKSet> | undefined;
+  /** Every key seen, by kid, with when it was last in identity's set. */
+  readonly #seen = new Map<string, { jwk: JWK; seenAt: number }>();
   #fetchedAt = 0;
   #fetching: Promise<void> | undefined;
   readonly #verified = new Map<string, { principal: Principal; expiresAt: number }>();
@@ -78,7 +94,10 @@ export class TokenVerifier {
       return await this.#verifyNow(token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - this.#fetchedAt < this.#refetchMinMs) throw error;
-      await this.#refresh();
+      // With keys in hand, a failed refetch leaves this token signed by a key nobody vouches for.
+      await this.#refresh().catch((refreshError) => {
+        throw refreshError instanceof SigningKeysUnavailableError ? error : refreshError;
+      });
       return this.#verifyNow(token);
     }
   }
@@ -106,8 +125,16 @@ export class TokenVerifier {
   async #refresh(): Promise<void> {
     this.#fetching ??= (async () => {
       try {
-        this.#keys = createLocalJWKSet(await this.#source());
+        // Failed attempts count for the refetch bound too, so forged kids cannot hammer a failing identity.
         this.#fetchedAt = Date.now();
+        const fetched = await this.#source().catch((error: unknown) => {
+          throw new SigningKeysUnavailableError(error);
+        });
+        const now = Date.now();
+        for (const jwk of fetched.keys) this.#seen.set(jwk.kid ?? JSON.stringify(jwk), { jwk, seenAt: now });
+        for (const [kid, entry] of this.#seen) if (now - entry.seenAt > KEY_RETENTION_MS) this.#seen.delete(kid);
+        this.#keys = createLocalJWKSet({ keys: [...this.#seen.values()].map((entry) => entry.jwk) });
+        this.#fetchedAt = now;
       } finally {
         this.#fetching = undefined;
       }

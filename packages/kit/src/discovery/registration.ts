@@ -1,6 +1,7 @@
 import type { InstanceRegistration, RegistrationReceipt } from '@mercato/contracts';
 import type { Logger } from 'pino';
 import { request } from 'undici';
+import { basicAuthorization, type ClientCredentials } from '../auth/basic-credentials.ts';
 
 /**
  * Keeps one instance registered: registers, heartbeats at a fixed interval, registers again when
@@ -11,12 +12,21 @@ export class Registration {
   readonly #self: InstanceRegistration;
   readonly #intervalMs: number;
   readonly #log: Logger;
+  readonly #authorization: Record<string, string>;
   #id: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #unreachable = false;
   #beating: Promise<void> = Promise.resolve();
 
-  constructor(options: { registryUrl: string; self: InstanceRegistration; heartbeatMs: number; log: Logger }) {
+  /** With `credentials` (the service's client id and secret), every write proves who this instance is. */
+  constructor(options: {
+    registryUrl: string;
+    self: InstanceRegistration;
+    heartbeatMs: number;
+    credentials?: ClientCredentials | undefined;
+    log: Logger;
+  }) {
+    this.#authorization = options.credentials ? { authorization: basicAuthorization(options.credentials) } : {};
     this.#registryUrl = options.registryUrl.replace(/\/$/, '');
     this.#self = options.self;
     this.#intervalMs = options.heartbeatMs;
@@ -45,6 +55,7 @@ export class Registration {
     try {
       const response = await request(`${this.#registryUrl}/instances/${encodeURIComponent(id)}`, {
         method: 'DELETE',
+        headers: this.#authorization,
         headersTimeout: 2_000,
       });
       await response.body.dump();
@@ -56,7 +67,7 @@ export class Registration {
   async #register(): Promise<void> {
     const response = await request(`${this.#registryUrl}/instances`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.#authorization },
       body: JSON.stringify(this.#self),
       headersTimeout: 2_000,
     });
@@ -75,6 +86,7 @@ export class Registration {
       if (!this.#id) return await this.#register();
       const response = await request(`${this.#registryUrl}/instances/${encodeURIComponent(this.#id)}/heartbeat`, {
         method: 'PUT',
+        headers: this.#authorization,
         headersTimeout: 2_000,
       });
       await response.body.dump();
@@ -89,7 +101,7 @@ export class Registration {
   }
 
   #noteUnreachable(error: unknown): void {
-    if (!this.#unreachable) this.#log.warn({ err: error }, 'registry unreachable; will keep trying');
+    if (!this.#unreachable) this.#log.warn({ err: error }, 'cannot register with the registry; will keep trying');
     this.#unreachable = true;
   }
 }

@@ -9,6 +9,8 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export interface SecurePlatform {
   registryUrl: string;
+  /** Each client's secret (gateway, gateway-ops, catalog, identity), as `mercato up` provisions them. */
+  secrets: Record<string, string>;
   identity: Service;
   catalog: Service;
   gateways: Service[];
@@ -30,20 +32,24 @@ export async function startSecurePlatform(
     gateway: randomBytes(24).toString('base64url'),
     'gateway-ops': randomBytes(24).toString('base64url'),
     catalog: randomBytes(24).toString('base64url'),
+    identity: randomBytes(24).toString('base64url'),
   };
+  const clientHashes = JSON.stringify(Object.fromEntries(Object.entries(secrets).map(([id, secret]) => [id, sha(secret)])));
   const database: TestDatabase = await createTestDatabase('gw_identity');
-  const registry = await createService(registryDefinition(), { ...quiet, REGISTRY_TTL_SECONDS: '5' });
+  const registry = await createService(registryDefinition(), {
+    ...quiet,
+    REGISTRY_TTL_SECONDS: '5',
+    REGISTRY_SERVICE_CLIENTS: clientHashes,
+  });
   const registryUrl = await registry.start();
   const common = { ...quiet, MERCATO_REGISTRY_URL: registryUrl, MERCATO_HEARTBEAT_MS: '200' };
   const identity = await createService(identityDefinition(), {
     ...common,
     IDENTITY_DATABASE_URL: database.url,
     MERCATO_DATA_KEY: randomBytes(32).toString('base64'),
-    IDENTITY_SERVICE_CLIENTS: JSON.stringify({
-      gateway: sha(secrets.gateway),
-      'gateway-ops': sha(secrets['gateway-ops']),
-      catalog: sha(secrets.catalog),
-    }),
+    IDENTITY_SERVICE_CLIENTS: clientHashes,
+    MERCATO_CLIENT_ID: 'identity',
+    MERCATO_CLIENT_SECRET: secrets.identity,
   });
   await identity.start();
   const calls: { principal: string }[] = [];
@@ -84,6 +90,7 @@ export async function startSecurePlatform(
   }
   return {
     registryUrl,
+    secrets,
     identity,
     catalog,
     gateways,

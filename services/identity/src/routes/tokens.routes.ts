@@ -1,12 +1,23 @@
-import { ACCESS_TOKEN_SECONDS, CommonProblems, HttpProblem, SERVICE_NAMES } from '@mercato/kit';
+import {
+  ACCESS_TOKEN_SECONDS,
+  CommonProblems,
+  HttpProblem,
+  JWKS_CLIENT_HEADER,
+  JWKS_NONCE_HEADER,
+  JWKS_PROOF_HEADER,
+  jwksProof,
+  SERVICE_NAMES,
+  type ServiceClients,
+} from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { IdentityProblems } from '../errors.ts';
-import type { ServiceClients } from '../service-clients.ts';
 import type { SigningKeys } from '../signing-keys.ts';
 
 /** A service token may be addressed to any process that verifies tokens. */
 const AUDIENCES = new Set<string>([...SERVICE_NAMES, 'gateway']);
+
+const NoQuery = Type.Object({}, { additionalProperties: false });
 
 const TokenRequest = Type.Object(
   {
@@ -19,9 +30,21 @@ const TokenRequest = Type.Object(
 );
 
 export function tokenRoutes(app: FastifyInstance, deps: { keys: SigningKeys; clients: ServiceClients }): void {
-  app.get('/.well-known/jwks.json', async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return deps.keys.jwks();
+  app.get('/.well-known/jwks.json', { schema: { querystring: NoQuery } }, async (request, reply) => {
+    const clientId = request.headers[JWKS_CLIENT_HEADER];
+    const nonce = request.headers[JWKS_NONCE_HEADER];
+    const secretHash = typeof clientId === 'string' ? deps.clients.hashOf(clientId) : undefined;
+    if (!secretHash || typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 128) {
+      reply.header('cache-control', 'public, max-age=300');
+      return deps.keys.jwks();
+    }
+    // A verifier asks identity to prove the keys are its own (see the kit's jwks-proof.ts).
+    const body = JSON.stringify(await deps.keys.jwks());
+    return reply
+      .header('cache-control', 'no-store')
+      .header(JWKS_PROOF_HEADER, jwksProof(secretHash, nonce, body))
+      .type('application/json; charset=utf-8')
+      .send(body);
   });
 
   // RFC 6749 asks for form encoding; JSON is accepted too.

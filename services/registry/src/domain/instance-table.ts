@@ -3,19 +3,22 @@ import type { Instance, InstanceRegistration } from '@mercato/contracts';
 
 export type InstanceChange = { kind: 'registered' | 'deregistered' | 'evicted'; instance: Instance };
 
+type Entry = Instance & { expiresAt: number; owner: string | undefined };
+
 /**
  * The live instances, in memory. An instance stays while it heartbeats; one that misses the TTL
  * is evicted by `evictExpired`. Pure: the clock is passed in, so tests need no sleeping.
  */
 export class InstanceTable {
   readonly ttlMs: number;
-  readonly #instances = new Map<string, Instance & { expiresAt: number }>();
+  readonly #instances = new Map<string, Entry>();
 
   constructor(ttlMs: number) {
     this.ttlMs = ttlMs;
   }
 
-  register(registration: InstanceRegistration, now: number): InstanceChange {
+  /** `owner`: the client that registered it (undefined on a registry without credentials). */
+  register(registration: InstanceRegistration, now: number, owner?: string): InstanceChange {
     const at = new Date(now).toISOString();
     const instance: Instance = {
       id: randomUUID(),
@@ -26,8 +29,14 @@ export class InstanceTable {
       startedAt: at,
       lastHeartbeatAt: at,
     };
-    this.#instances.set(instance.id, { ...instance, expiresAt: now + this.ttlMs });
+    this.#instances.set(instance.id, { ...instance, expiresAt: now + this.ttlMs, owner });
     return { kind: 'registered', instance };
+  }
+
+  /** The live instance's registering client: `null` when there is no such instance. */
+  ownerOf(id: string): string | undefined | null {
+    const entry = this.#instances.get(id);
+    return entry ? entry.owner : null;
   }
 
   /** False when the id is unknown (never registered, deregistered or evicted). */
@@ -63,7 +72,7 @@ export class InstanceTable {
   }
 }
 
-function publicView(entry: Instance & { expiresAt: number }): Instance {
-  const { expiresAt: _expiresAt, ...instance } = entry;
+function publicView(entry: Entry): Instance {
+  const { expiresAt: _expiresAt, owner: _owner, ...instance } = entry;
   return instance;
 }
