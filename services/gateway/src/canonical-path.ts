@@ -28,17 +28,36 @@ export function nonCanonicalReason(url: string): string | undefined {
     if (decoded === '.' || decoded === '..') return 'the path holds a "." or ".." segment';
     if (segment === '' && index < segments.length - 1) return 'the path holds an empty segment ("//")';
   }
+  return query === -1 ? undefined : undecodableQueryReason(url.slice(query + 1));
+}
+
+/** Every name and value must decode to UTF-8 text (API.md: invalid UTF-8 → 400), so no service ever sees one that does not. */
+function undecodableQueryReason(query: string): string | undefined {
+  for (const pair of query.split('&')) {
+    for (const part of pair.split('=')) {
+      try {
+        decodeURIComponent(part.replaceAll('+', ' '));
+      } catch {
+        return 'the query string holds invalid percent-encoding or bytes that are not UTF-8';
+      }
+    }
+  }
   return undefined;
 }
 
-/** Refuses a non-canonical path with 400 problem+json before anything else looks at the URL. */
+/** Refuses a non-canonical path (or an undecodable query string) with 400 problem+json before anything else looks at the URL. */
 export function installCanonicalPaths(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     const reason = nonCanonicalReason(request.raw.url ?? '/');
     if (reason) {
-      throw new HttpProblem(CommonProblems.validation, `Not a canonical path: ${reason}.`, {
-        extensions: { errors: [{ parameter: 'path', detail: reason }] },
-      });
+      const parameter = reason.startsWith('the query') ? 'query' : 'path';
+      throw new HttpProblem(
+        CommonProblems.validation,
+        parameter === 'query' ? `${reason[0]?.toUpperCase()}${reason.slice(1)}.` : `Not a canonical path: ${reason}.`,
+        {
+          extensions: { errors: [{ parameter, detail: reason }] },
+        },
+      );
     }
   });
 }

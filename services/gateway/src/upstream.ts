@@ -1,9 +1,17 @@
 import type { Instance } from '@mercato/contracts';
 import { CommonProblems, connectionFailure, type Discovery, IDEMPOTENT_METHODS, sendProblem, UpstreamUnavailableError } from '@mercato/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { endToEndHeaders } from './hop-by-hop.ts';
 import { resilienceFor } from './resilience.ts';
 
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'FST_REPLY_FROM_GATEWAY_TIMEOUT']);
+/** undici refused to send what the client gave it: the client's error, answered 400, never the service's failure. */
+const REFUSED_TO_SEND = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH']);
+
+function errorCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code ?? (error as { code?: string }).code ?? '';
+}
 
 /** Upstream answer time bound: a slow service becomes a 504, never a hung client. */
 export const UPSTREAM_TIMEOUT_MS = 10_000;
@@ -19,8 +27,9 @@ export interface ForwardOptions {
  * Resilience (see resilience.ts): while the service's circuit is open the answer is an immediate 503
  * with `Retry-After` and the upstream is not called; after the pause one request probes it. An
  * idempotent request whose connection fails before an answer (refused, reset, connect timeout) is
- * sent once more to another instance. 5xx answers, connection failures and timeouts count against
- * the circuit; the client still gets the upstream's answer, a 503, or a 504 after 10 s.
+ * sent once more to another instance. Only upstream failures count against the circuit: 5xx answers,
+ * connection failures, timeouts and broken answers; the client gets the upstream's answer, a 503, or a
+ * 504 after 10 s. A client's error (a header that cannot be forwarded) is a 400 and counts for nothing.
  */
 export function forward(
   discovery: Discovery,
@@ -64,7 +73,7 @@ export function forward(
           // reply-from's own retries go to the same instance (and repeat a GET answered 503 up to ten
           // times, piling onto an overloaded service); retries here go to another instance.
           retryDelay: () => null,
-          rewriteRequestHeaders: (_request, headers) => ({ ...headers, ...extraHeaders, 'x-request-id': request.id }),
+          rewriteRequestHeaders: (_request, headers) => ({ ...endToEndHeaders(headers), ...extraHeaders, 'x-request-id': request.id }),
           onResponse: (_request, upstreamReply, response) => {
             resilience.picker.markReachable(instance.url);
             done(response.statusCode >= 500);
@@ -85,9 +94,14 @@ export function forward(
                 return;
               }
             }
+            const code = connection?.code ?? errorCode(error);
+            if (!connection && REFUSED_TO_SEND.has(code)) {
+              done(false);
+              request.log.info({ service, code, err: error }, 'request cannot be forwarded as sent');
+              sendProblem(failed, CommonProblems.validation, 'This request cannot be forwarded as sent; check its headers.');
+              return;
+            }
             done(true);
-            const cause = (error as { cause?: { code?: string } }).cause;
-            const code = connection?.code ?? cause?.code ?? (error as { code?: string }).code ?? '';
             request.log.warn({ service, upstream: instance.url, code }, 'upstream call failed');
             if (!connection && (TIMED_OUT.has(code) || (error as { statusCode?: number }).statusCode === 504)) {
               sendProblem(failed, CommonProblems.upstreamTimeout, `${service} did not answer in time.`, { service });
