@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { installInputRules } from './http/input-rules.ts';
 import { installMetrics, type Metrics } from './metrics.ts';
 import { installProblemHandlers } from './problem.ts';
 
@@ -16,8 +17,9 @@ function requestIdOf(request: IncomingMessage): string {
 }
 
 /**
- * Fastify as every service runs it: problem+json errors, request ids, 1 MiB bodies, unknown body
- * fields rejected (Fastify's default would silently strip them), RED metrics and `/metrics`.
+ * Fastify as every service runs it: problem+json errors, request ids, 1 MiB bodies, API.md's input
+ * rules (`http/input-rules.ts`: unknown fields rejected, no body coercion, auth before validation),
+ * RED metrics and `/metrics`.
  */
 export function createHttpApp(options: { log: Logger; metrics: Metrics; https?: { cert: Buffer; key: Buffer } }): FastifyInstance {
   const app = Fastify({
@@ -28,8 +30,8 @@ export function createHttpApp(options: { log: Logger; metrics: Metrics; https?: 
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
+  installInputRules(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

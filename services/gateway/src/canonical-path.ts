@@ -1,4 +1,4 @@
-import { CommonProblems, HttpProblem } from '@mercato/kit';
+import { CommonProblems, HttpProblem, queryDecodes } from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
 
 /** Encoded `/`, `\` and NUL: a segment holding one would change meaning once an upstream decodes it. */
@@ -28,21 +28,8 @@ export function nonCanonicalReason(url: string): string | undefined {
     if (decoded === '.' || decoded === '..') return 'the path holds a "." or ".." segment';
     if (segment === '' && index < segments.length - 1) return 'the path holds an empty segment ("//")';
   }
-  return query === -1 ? undefined : undecodableQueryReason(url.slice(query + 1));
-}
-
-/** Every name and value must decode to UTF-8 text (API.md: invalid UTF-8 → 400), so no service ever sees one that does not. */
-function undecodableQueryReason(query: string): string | undefined {
-  for (const pair of query.split('&')) {
-    for (const part of pair.split('=')) {
-      try {
-        decodeURIComponent(part.replaceAll('+', ' '));
-      } catch {
-        return 'the query string holds invalid percent-encoding or bytes that are not UTF-8';
-      }
-    }
-  }
-  return undefined;
+  // API.md: invalid UTF-8 → 400, so no service ever sees a query that does not decode.
+  return queryDecodes(url) ? undefined : 'the query string holds invalid percent-encoding or bytes that are not UTF-8';
 }
 
 /** Refuses a non-canonical path (or an undecodable query string) with 400 problem+json before anything else looks at the URL. */

@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
 
-/** The client's headers a forwarded call may carry: hop-by-hop ones and those the client's `Connection` names removed. */
+/** The headers that may cross the gateway either way: hop-by-hop ones and those `Connection` names removed. */
 export function endToEndHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const named = new Set(
     String(headers.connection ?? '')

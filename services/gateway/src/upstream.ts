@@ -74,6 +74,8 @@ export function forward(
           // times, piling onto an overloaded service); retries here go to another instance.
           retryDelay: () => null,
           rewriteRequestHeaders: (_request, headers) => ({ ...endToEndHeaders(headers), ...extraHeaders, 'x-request-id': request.id }),
+          // The service's `connection: keep-alive` is its hop to us: passed on, it kept a client's `Connection: close` open.
+          rewriteHeaders: (headers) => endToEndHeaders(headers),
           onResponse: (_request, upstreamReply, response) => {
             resilience.picker.markReachable(instance.url);
             done(response.statusCode >= 500);

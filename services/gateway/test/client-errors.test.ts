@@ -40,7 +40,7 @@ before(async () => {
     {
       name: 'catalog',
       routes(app) {
-        app.get('/api/products', async (request) => {
+        app.get('/api/products', { config: { anyQuery: true } }, async (request) => {
           seen.push({ ...request.headers });
           return { items: [], nextCursor: null };
         });

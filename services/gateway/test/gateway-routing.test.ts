@@ -21,7 +21,7 @@ async function startEchoCatalog(): Promise<Service> {
       routes(app) {
         app.removeAllContentTypeParsers();
         app.addContentTypeParser('*', { parseAs: 'string' }, (_r, body, done) => done(null, body));
-        app.all('/api/products*', async (req) => ({
+        app.all('/api/products*', { config: { anyQuery: true } }, async (req) => ({
           method: req.method,
           url: req.url,
           header: req.headers['x-shop-test'] ?? null,

@@ -60,7 +60,7 @@ before(async () => {
   catalog = await stub(
     'catalog',
     (app) => {
-      app.get('/api/products/:idOrSlug', async (req, reply) => {
+      app.get('/api/products/:idOrSlug', { config: { anyQuery: true } }, async (req, reply) => {
         const { idOrSlug } = req.params as { idOrSlug: string };
         if (idOrSlug === product.id || idOrSlug === product.slug) return product;
         return reply
@@ -74,7 +74,7 @@ before(async () => {
   inventory = await stub(
     'inventory',
     (app) => {
-      app.get('/api/inventory/:sku', async (req) => {
+      app.get('/api/inventory/:sku', { config: { anyQuery: true } }, async (req) => {
         seen.inventory.push(req.url);
         return { sku: (req.params as { sku: string }).sku, available: 7 };
       });
@@ -84,7 +84,7 @@ before(async () => {
   recommendations = await stub(
     'recommendations',
     (app) => {
-      app.get('/api/recommendations', async (req) => {
+      app.get('/api/recommendations', { config: { anyQuery: true } }, async (req) => {
         seen.recommendations.push(req.url);
         if (recommendationsDelayMs) await new Promise((resolve) => setTimeout(resolve, recommendationsDelayMs));
         return { items: [summary], strategy: 'item_similarity' };

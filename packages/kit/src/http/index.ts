@@ -1,4 +1,5 @@
 export * from './circuit-breaker.ts';
+export { queryDecodes } from './input-rules.ts';
 export * from './instance-picker.ts';
 export * from './service-client.ts';
 export * from './upstream-errors.ts';

@@ -22,7 +22,7 @@ const notInCart = (sku: string) => new HttpProblem(CartProblems.notInCart, `Your
 export function cartRoutes(app: FastifyInstance, deps: { store: CartStore; outbox: Outbox; catalog: CatalogClient }): void {
   const { store, outbox, catalog } = deps;
   // Authentication before validation (API.md): a service token or none gets 401 whatever the body.
-  const user = { preValidation: async (request: FastifyRequest) => void requireUser(request) };
+  const user = { config: { access: 'user' as const } };
   const userIdOf = (request: FastifyRequest) => requireUser(request).userId;
   const traceparent = (request: FastifyRequest) => request.headers.traceparent as string | undefined;
   const cart = { 200: CartView };

@@ -1,5 +1,5 @@
 import { type CatalogProductInput, PriceChanged, ProductCreated, ProductDeleted, ProductUpdated, Sku } from '@mercato/contracts';
-import { CommonProblems, HttpProblem, type Outbox, type ProblemFieldError, requireAdmin, uuidv7 } from '@mercato/kit';
+import { CommonProblems, HttpProblem, type Outbox, type ProblemFieldError, uuidv7 } from '@mercato/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import { categoryNameOf, decodeCursor, effectiveSort, encodeCursor, isUuid, SORTS, type Sort } from '../domain/listing.ts';
@@ -106,7 +106,7 @@ export function productRoutes(
 ): void {
   const { store, outbox, currency, imageOrigins } = deps;
   // Authorization before validation (API.md): a customer gets 403 whatever the body.
-  const admin = { preValidation: async (request: FastifyRequest) => void requireAdmin(request) };
+  const admin = { config: { access: 'admin' as const } };
   const traceparent = (request: FastifyRequest) => request.headers.traceparent as string | undefined;
 
   /** What the schema cannot say: the shop's one currency, same-origin images, slugs that cannot be read as ids. */

@@ -26,6 +26,7 @@ export function proxyRoutes(app: FastifyInstance, discovery: Discovery, tokens: 
     const handler = async (request: FastifyRequest, reply: FastifyReply) =>
       forward(discovery, service, request, reply, request.url, { headers: await upstreamHeaders(request, service, tokens) });
     // Not OPTIONS: CORS preflights are the gateway's to answer (@fastify/cors), never a service's.
-    for (const url of [prefix, `${prefix}/*`]) app.route({ method: FORWARDED_METHODS, url, handler });
+    // The query goes to the service, whose schema checks it.
+    for (const url of [prefix, `${prefix}/*`]) app.route({ method: FORWARDED_METHODS, url, handler, config: { anyQuery: true } });
   }
 }

@@ -57,7 +57,7 @@ export async function startSecurePlatform(
     {
       name: 'catalog',
       routes(app) {
-        app.get('/api/products', async (request) => {
+        app.get('/api/products', { config: { anyQuery: true } }, async (request) => {
           const p = request.principal;
           const principal = p?.kind === 'user' ? `user:${p.userId}` : p?.kind === 'service' ? `service:${p.service}` : 'none';
           calls.push({ principal });

@@ -19,14 +19,14 @@ export function meRoutes(app: FastifyInstance, deps: { store: IdentityStore; cip
     ...(user.address_enc ? { address: JSON.parse(cipher.decrypt(user.address_enc)) as Address } : {}),
   });
 
-  app.get('/api/me', async (request) => {
+  app.get('/api/me', { config: { access: 'user' } }, async (request) => {
     const { userId } = requireUser(request);
     const user = await store.userById(userId);
     if (!user) throw new HttpProblem(IdentityProblems.userGone, 'This account no longer exists.');
     return profile(user);
   });
 
-  app.patch('/api/me', { schema: { body: ProfileChanges } }, async (request) => {
+  app.patch('/api/me', { config: { access: 'user' }, schema: { body: ProfileChanges } }, async (request) => {
     const { userId } = requireUser(request);
     const changes = request.body as { name?: string; address?: Address | null };
     const addressEnc =

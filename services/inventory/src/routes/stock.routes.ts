@@ -39,6 +39,7 @@ export function stockRoutes(app: FastifyInstance, store: InventoryStore): void {
   app.put(
     '/api/inventory/:sku',
     {
+      config: { access: 'admin' },
       schema: {
         params: SkuParams,
         body: Type.Object({ onHand: Type.Integer({ minimum: 0, maximum: 10_000_000 }) }, { additionalProperties: false }),

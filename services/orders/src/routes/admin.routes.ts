@@ -1,6 +1,6 @@
 import { OrderShipped } from '@mercato/contracts';
-import { HttpProblem, type Outbox, requireAdmin, transaction } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpProblem, type Outbox, transaction } from '@mercato/kit';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { OrderProblems } from '../errors.ts';
 import type { OrderStatus, OrderStore } from '../store.ts';
@@ -22,7 +22,7 @@ const ShipBody = Type.Object(
 /** Staff: every order, and shipping confirmed ones. */
 export function adminRoutes(app: FastifyInstance, deps: { store: OrderStore; outbox: Outbox }): void {
   // Before validation: a customer learns 403, not what the route's body should look like (API.md's order of checks).
-  const adminOnly = { preValidation: async (request: FastifyRequest) => void requireAdmin(request) };
+  const adminOnly = { config: { access: 'admin' as const } };
 
   app.get('/api/admin/orders', { ...adminOnly, schema: { querystring: AdminListQuery } }, async (request) => {
     const query = request.query as { limit: number; cursor?: string; status?: OrderStatus };

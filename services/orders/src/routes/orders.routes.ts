@@ -49,40 +49,44 @@ export function listAnswer(page: { items: OrderRow[]; lastId: string | null }) {
 
 /** A shopper's own orders: place, list, read, cancel. */
 export function orderRoutes(app: FastifyInstance, deps: OrderRouteDeps & { saga: CheckoutSaga }): void {
-  app.post('/api/orders', { schema: { body: PlaceOrderBody, headers: PlaceOrderHeaders } }, async (request, reply) => {
-    const user = requireUser(request);
-    const body = request.body as PlaceOrderBody;
-    if (!deps.acceptsToken(body.paymentToken)) {
-      throw new HttpProblem(
-        OrderProblems.unknownPaymentToken,
-        'Use a token from the payment provider (the sandbox: tok_visa, tok_mastercard, …).',
-        {
-          extensions: { errors: [{ pointer: '#/paymentToken', detail: 'unknown payment token' }] },
-        },
-      );
-    }
-    const { order, replay } = await placeOrder(deps, {
-      userId: user.userId,
-      idempotencyKey: request.headers['idempotency-key'] as string,
-      body,
-      traceparent: (request.headers.traceparent as string | undefined) ?? '',
-    });
-    reply.code(replay ? 200 : 202);
-    if (!replay) reply.header('location', `/api/orders/${order.id}`);
-    return orderView(order);
-  });
+  app.post(
+    '/api/orders',
+    { config: { access: 'user' }, schema: { body: PlaceOrderBody, headers: PlaceOrderHeaders } },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const body = request.body as PlaceOrderBody;
+      if (!deps.acceptsToken(body.paymentToken)) {
+        throw new HttpProblem(
+          OrderProblems.unknownPaymentToken,
+          'Use a token from the payment provider (the sandbox: tok_visa, tok_mastercard, …).',
+          {
+            extensions: { errors: [{ pointer: '#/paymentToken', detail: 'unknown payment token' }] },
+          },
+        );
+      }
+      const { order, replay } = await placeOrder(deps, {
+        userId: user.userId,
+        idempotencyKey: request.headers['idempotency-key'] as string,
+        body,
+        traceparent: (request.headers.traceparent as string | undefined) ?? '',
+      });
+      reply.code(replay ? 200 : 202);
+      if (!replay) reply.header('location', `/api/orders/${order.id}`);
+      return orderView(order);
+    },
+  );
 
-  app.get('/api/orders', { schema: { querystring: ListQuery } }, async (request) => {
+  app.get('/api/orders', { config: { access: 'user' }, schema: { querystring: ListQuery } }, async (request) => {
     const user = requireUser(request);
     const query = request.query as { limit: number; cursor?: string };
     return listAnswer(await deps.store.listByUser(user.userId, query.limit, afterCursor(query.cursor)));
   });
 
-  app.get('/api/orders/:id', { schema: { params: OrderId } }, async (request) => {
+  app.get('/api/orders/:id', { config: { access: 'user' }, schema: { params: OrderId } }, async (request) => {
     return orderView(await visibleOrder(deps.store, request, (request.params as { id: string }).id));
   });
 
-  app.post('/api/orders/:id/cancel', { schema: { params: OrderId } }, async (request, reply) => {
+  app.post('/api/orders/:id/cancel', { config: { access: 'user' }, schema: { params: OrderId } }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const order = await transaction(deps.store.db, async (tx) => {
       const current = await visibleOrder(deps.store, request, id, tx);

@@ -8,7 +8,7 @@ const OrderParams = Type.Object({ orderId: Type.String({ minLength: 1, maxLength
 
 /** Staff's view of an order's payment: its intent and the money movements in its ledger. */
 export function paymentRoutes(app: FastifyInstance, store: PaymentsStore): void {
-  app.get('/api/admin/payments/:orderId', { schema: { params: OrderParams } }, async (request) => {
+  app.get('/api/admin/payments/:orderId', { config: { access: 'admin' }, schema: { params: OrderParams } }, async (request) => {
     requireAdmin(request);
     const { orderId } = request.params as { orderId: string };
     const view = await store.view(orderId);
