@@ -24,6 +24,8 @@ export const BaseConfig = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  /** A request (headers and body) must arrive within this bound, else 408 problem+json. */
+  MERCATO_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
   MERCATO_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
   NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
   /** Separates the NATS stream of one installation (or one test) from another's on a shared server. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors.ts';
 import { installInputRules } from './http/input-rules.ts';
 import { installMetrics, type Metrics } from './metrics.ts';
 import { installProblemHandlers } from './problem.ts';
@@ -21,9 +22,25 @@ function requestIdOf(request: IncomingMessage): string {
  * rules (`http/input-rules.ts`: unknown fields rejected, no body coercion, auth before validation),
  * RED metrics and `/metrics`.
  */
-export function createHttpApp(options: { log: Logger; metrics: Metrics; https?: { cert: Buffer; key: Buffer } }): FastifyInstance {
+/** A request must arrive whole (headers and body) within this bound, else 408 (a slow client holds no connection). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Its headers within this one. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+export function createHttpApp(options: {
+  log: Logger;
+  metrics: Metrics;
+  https?: { cert: Buffer; key: Buffer };
+  requestTimeoutMs?: number;
+}): FastifyInstance {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     ...(options.https ? { https: options.https } : {}),
+    requestTimeout,
+    // Node checks those bounds this often (its default, 30 s, would let a slow client stay twice as long).
+    http: { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout), connectionsCheckingInterval: 1_000 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     loggerInstance: options.log,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,

@@ -187,7 +187,7 @@ export async function createService<P extends TProperties>(
   }
 
   const https = definition.https?.(context);
-  const app = createHttpApp({ log, metrics, https });
+  const app = createHttpApp({ log, metrics, https, requestTimeoutMs: config.MERCATO_REQUEST_TIMEOUT_MS });
   // Every route's schema becomes the service's OpenAPI document at GET /openapi.json (the gateway merges them at /docs).
   await app.register(swagger, { openapi: { info: { title: `Mercato ${definition.name}`, version: '1' } } });
   // Not at the edge: the gateway's public document is the merged one at /docs (API.md: `/openapi.json` there → 404).

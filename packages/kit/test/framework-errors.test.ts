@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { createHttpApp } from '../src/http-app.ts';
+import { createLogger } from '../src/logger.ts';
+import { createMetrics } from '../src/metrics.ts';
+
+let app: FastifyInstance;
+let port: number;
+
+/** Writes the request exactly as given (no client would send most of these) and reads the whole answer. */
+function raw(request: string, trickle?: { everyMs: number }): Promise<{ status: number; type: string; body: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk) => {
+      data += chunk;
+    });
+    socket.on('error', reject);
+    const timer = trickle ? setInterval(() => socket.writable && socket.write(' '), trickle.everyMs) : undefined;
+    socket.on('close', () => {
+      clearInterval(timer);
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      resolve({
+        status: Number(head.split(' ')[1]),
+        type: /content-type: ([^\r\n]+)/i.exec(head)?.[1] ?? '',
+        body,
+        ms: Date.now() - started,
+      });
+    });
+    socket.write(request);
+  });
+}
+
+before(async () => {
+  app = createHttpApp({
+    log: createLogger({ service: 'test', instance: 't', level: 'silent' }),
+    metrics: createMetrics({ service: 'test', instance: 't' }),
+    requestTimeoutMs: 1_500,
+  });
+  app.get('/api/products/:id', async () => ({ ok: true }));
+  app.post('/echo', async (request) => request.body);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = (app.server.address() as AddressInfo).port;
+});
+after(() => app.close());
+
+const close = 'Host: x\r\nConnection: close\r\n\r\n';
+
+describe('framework and connection errors are problem+json', () => {
+  const cases: [string, string, number][] = [
+    ['a URL whose percent-encoding is not UTF-8', `GET /api/products/%ff HTTP/1.1\r\n${close}`, 400],
+    ['a path parameter over the limit', `GET /api/products/${'a'.repeat(300)} HTTP/1.1\r\n${close}`, 414],
+    ['a request line over 16 KiB', `GET /api/products/x?${'a'.repeat(20_000)} HTTP/1.1\r\n${close}`, 431],
+    ['an unknown method', `FOO /api/products/x HTTP/1.1\r\n${close}`, 400],
+    ['a line that is not HTTP', 'HELLO\r\n\r\n', 400],
+    [
+      'Content-Length with Transfer-Encoding (request smuggling)',
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
+      400,
+    ],
+  ];
+  for (const [name, request, status] of cases) {
+    it(`${name} → ${status}`, async () => {
+      const answer = await raw(request);
+      assert.equal(answer.status, status, answer.body);
+      assert.match(answer.type, /^application\/problem\+json/);
+      assert.equal(JSON.parse(answer.body).status, status);
+    });
+  }
+
+  it('a client that trickles its body one byte at a time gets 408 within the bound, and the connection is closed', async () => {
+    const answer = await raw('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{', {
+      everyMs: 200,
+    });
+    assert.equal(answer.status, 408, answer.body);
+    assert.match(answer.type, /^application\/problem\+json/);
+    assert.ok(answer.ms < 5_000, `closed after ${answer.ms} ms`);
+  });
+
+  it('a client that never finishes its headers gets 408 too', async () => {
+    const answer = await raw('GET /api/products/x HTTP/1.1\r\nHost: x\r\nX-Slow: ', { everyMs: 200 });
+    assert.equal(answer.status, 408, answer.body);
+    assert.ok(answer.ms < 5_000, `closed after ${answer.ms} ms`);
+  });
+});
