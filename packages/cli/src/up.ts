@@ -143,6 +143,8 @@ export async function up(options: UpOptions): Promise<void> {
           ...(spec.name === 'identity'
             ? { MERCATO_DATA_KEY: env.MERCATO_DATA_KEY ?? secrets.dataKey, IDENTITY_SERVICE_CLIENTS: clientSecretHashes(secrets.clients) }
             : {}),
+          // Shipping addresses and phone numbers are encrypted at rest with the same key(s) as identity's.
+          ...(spec.name === 'orders' ? { MERCATO_DATA_KEY: env.MERCATO_DATA_KEY ?? secrets.dataKey } : {}),
         }),
       ),
     );

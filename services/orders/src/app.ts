@@ -1,5 +1,5 @@
 import { SANDBOX_TEST_TOKENS } from '@mercato/contracts';
-import { ServiceClient, type ServiceDefinition } from '@mercato/kit';
+import { DataCipher, ServiceClient, type ServiceDefinition } from '@mercato/kit';
 import { Type } from 'typebox';
 import { parseRates } from './domain/shipping.ts';
 import { ordersHandlers } from './handlers.ts';
@@ -11,6 +11,8 @@ import { OrderStore } from './store.ts';
 import { Upstreams } from './upstreams.ts';
 
 const OrdersConfig = Type.Object({
+  /** Base64 32-byte AES keys, comma separated, the first one current (shipping addresses at rest). `mercato up` generates one into the data dir. */
+  MERCATO_DATA_KEY: Type.String({ minLength: 44 }),
   MERCATO_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD' }),
   /** Shipping per destination country in minor units, `*` for the rest of the world. */
   ORDERS_SHIPPING_RATES: Type.String({ default: '{"US":499,"CA":999,"*":1499}' }),
@@ -41,7 +43,8 @@ export function ordersDefinition(): ServiceDefinition<(typeof OrdersConfig)['pro
       if (!database || !outbox || !discovery) throw new Error('orders needs its database, the bus and discovery');
       const rates = parseRates(config.ORDERS_SHIPPING_RATES);
       if (!rates) throw new Error('ORDERS_SHIPPING_RATES must be a JSON object of country code (or *) to an amount in minor units');
-      const store = new OrderStore(database.db);
+      const cipher = new DataCipher(config.MERCATO_DATA_KEY.split(',').map((k) => k.trim()));
+      const store = new OrderStore(database.db, cipher);
       saga = new CheckoutSaga(store, outbox, {
         stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
         reservationTtlSeconds: Math.ceil((config.ORDERS_STEP_TIMEOUT_MS * 6) / 1000),

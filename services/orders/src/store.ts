@@ -1,5 +1,5 @@
 import type { Address, Money } from '@mercato/contracts';
-import { type AnySchema, type Kysely, sql } from '@mercato/kit';
+import { type AnySchema, type DataCipher, type Kysely, sql } from '@mercato/kit';
 
 export type OrderStatus = 'pending' | 'confirmed' | 'shipped' | 'cancelled';
 export type SagaStep = 'reserving' | 'authorizing' | 'committing' | 'capturing' | 'compensating' | 'done';
@@ -96,7 +96,10 @@ interface Row {
   subtotal: string;
   shipping: string;
   total: string;
-  shipping_address: Address;
+  /** Orders placed before addresses were encrypted (migration 0003); null since. */
+  shipping_address: Address | null;
+  /** The address as DataCipher ciphertext of its JSON. */
+  shipping_address_enc: string | null;
   payment_token: string | null;
   payment_status: PaymentStatus;
   payment_brand: string | null;
@@ -114,7 +117,7 @@ interface Row {
   updated_at: Date;
 }
 
-const toOrder = (r: Row): OrderRow => ({
+const toOrder = (r: Row, shippingAddress: Address): OrderRow => ({
   id: r.id,
   userId: r.user_id,
   status: r.status,
@@ -124,7 +127,7 @@ const toOrder = (r: Row): OrderRow => ({
   subtotal: Number(r.subtotal),
   shipping: Number(r.shipping),
   total: Number(r.total),
-  shippingAddress: r.shipping_address,
+  shippingAddress,
   paymentToken: r.payment_token,
   paymentStatus: r.payment_status,
   paymentBrand: r.payment_brand,
@@ -160,29 +163,45 @@ export interface Page {
   lastId: string | null;
 }
 
-/** The only file that writes SQL for orders. */
+/**
+ * The only file that writes SQL for orders. Shipping addresses (phone numbers included) are stored
+ * encrypted with `cipher`; rows from before that keep their plain JSON and are read as they are.
+ */
 export class OrderStore {
   readonly db: Kysely<AnySchema>;
-  constructor(db: Kysely<AnySchema>) {
+  readonly #cipher: DataCipher;
+  constructor(db: Kysely<AnySchema>, cipher: DataCipher) {
     this.db = db;
+    this.#cipher = cipher;
+  }
+
+  #toOrder(r: Row): OrderRow {
+    const address = r.shipping_address_enc ? (JSON.parse(this.#cipher.decrypt(r.shipping_address_enc)) as Address) : r.shipping_address;
+    if (!address) throw new Error(`order ${r.id} has no shipping address`);
+    return toOrder(r, address);
+  }
+
+  #page(rows: Row[], limit: number): Page {
+    const items = rows.slice(0, limit).map((r) => this.#toOrder(r));
+    return { items, lastId: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
   }
 
   async insert(tx: Kysely<AnySchema>, order: NewOrder): Promise<OrderRow> {
     const history: HistoryEntry[] = [{ status: 'pending', at: new Date().toISOString(), detail: 'placed' }];
     const { rows } = await sql<Row>`
-      insert into orders (id, user_id, status, lines, currency, subtotal, shipping, total, shipping_address, payment_token, saga_step, step_deadline, history)
+      insert into orders (id, user_id, status, lines, currency, subtotal, shipping, total, shipping_address_enc, payment_token, saga_step, step_deadline, history)
       values (${order.id}, ${order.userId}, 'pending', ${JSON.stringify(order.lines)}::jsonb, ${order.currency}, ${order.subtotal},
-              ${order.shipping}, ${order.subtotal + order.shipping}, ${JSON.stringify(order.shippingAddress)}::jsonb, ${order.paymentToken},
+              ${order.shipping}, ${order.subtotal + order.shipping}, ${this.#cipher.encrypt(JSON.stringify(order.shippingAddress))}, ${order.paymentToken},
               'reserving', ${order.stepDeadline}, ${JSON.stringify(history)}::jsonb)
       returning *`.execute(tx);
-    return toOrder(rows[0] as Row);
+    return this.#toOrder(rows[0] as Row);
   }
 
   async get(db: Kysely<AnySchema>, id: string, lock = false): Promise<OrderRow | undefined> {
     const { rows } = lock
       ? await sql<Row>`select * from orders where id = ${id} for update`.execute(db)
       : await sql<Row>`select * from orders where id = ${id}`.execute(db);
-    return rows[0] ? toOrder(rows[0]) : undefined;
+    return rows[0] ? this.#toOrder(rows[0]) : undefined;
   }
 
   /** Applies a change and, when given, appends a history entry; returns the order as it now is. */
@@ -202,21 +221,21 @@ export class OrderStore {
     const { rows } = await sql<Row>`update orders set ${sql.join(sets)} where id = ${id} returning *`.execute(tx);
     const row = rows[0];
     if (!row) throw new Error(`order ${id} vanished`);
-    return toOrder(row);
+    return this.#toOrder(row);
   }
 
   async listByUser(userId: string, limit: number, afterId: string | undefined): Promise<Page> {
     const { rows } = await sql<Row>`
       select * from orders where user_id = ${userId} ${afterId ? sql`and id < ${afterId}` : sql``}
       order by id desc limit ${limit + 1}`.execute(this.db);
-    return page(rows, limit);
+    return this.#page(rows, limit);
   }
 
   async listAll(status: OrderStatus | undefined, limit: number, afterId: string | undefined): Promise<Page> {
     const { rows } = await sql<Row>`
       select * from orders where true ${status ? sql`and status = ${status}` : sql``} ${afterId ? sql`and id < ${afterId}` : sql``}
       order by id desc limit ${limit + 1}`.execute(this.db);
-    return page(rows, limit);
+    return this.#page(rows, limit);
   }
 
   /**
@@ -266,11 +285,6 @@ export class OrderStore {
     const { rows } = await sql<Row>`
       select * from orders where saga_step <> 'done' and step_deadline < now()
       order by step_deadline limit ${limit} for update skip locked`.execute(tx);
-    return rows.map(toOrder);
+    return rows.map((r) => this.#toOrder(r));
   }
-}
-
-function page(rows: Row[], limit: number): Page {
-  const items = rows.slice(0, limit).map(toOrder);
-  return { items, lastId: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
 }
