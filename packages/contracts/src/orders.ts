@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { Money, Sku } from './catalog.ts';
 import { defineEvent } from './envelope.ts';
 
@@ -49,3 +49,10 @@ export const OrderShipped = defineEvent(
     { additionalProperties: false },
   ),
 );
+
+/**
+ * `GET /internal/payment-tokens/{orderId}` on orders (caller: payments only): the card token of an
+ * order waiting for its authorization, handed over once per provider call; 404 once it is spent.
+ */
+export const PaymentTokenAnswer = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export type PaymentTokenAnswer = Static<typeof PaymentTokenAnswer>;

@@ -8,10 +8,14 @@ import { defineEvent } from './envelope.ts';
 
 const OrderId = Type.String({ minLength: 1, maxLength: 100 });
 
-/** Authorize `amount` on the provider token. Replies: `authorized` or `failed`. */
+/**
+ * Authorize `amount` for the order. Replies: `authorized` or `failed`. The card token is not in the
+ * command (ADR 0015): payments asks orders for it directly, once, right before the provider call,
+ * so no token ever sits in the bus's queues or completed jobs.
+ */
 export const AuthorizePayment = defineEvent(
-  'payments.authorize.v1',
-  Type.Object({ orderId: OrderId, amount: Money, token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+  'payments.authorize.v2',
+  Type.Object({ orderId: OrderId, amount: Money }, { additionalProperties: false }),
 );
 /** Capture the whole authorized amount. Replies: `captured` or `failed`. */
 export const CapturePayment = defineEvent('payments.capture.v1', Type.Object({ orderId: OrderId }, { additionalProperties: false }));

@@ -26,6 +26,7 @@ export const INTERNAL_CALLERS: Readonly<Record<string, Readonly<Record<string, r
   catalog: { '/internal/products/by-sku': ['cart', 'orders'] },
   inventory: { '/internal/reservations': ['orders'] },
   cart: { '/internal/carts': ['orders'] },
+  orders: { '/internal/payment-tokens': ['payments'] },
 };
 
 function underPrefix(path: string, prefix: string): boolean {

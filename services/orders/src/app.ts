@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { parseRates } from './domain/shipping.ts';
 import { ordersHandlers } from './handlers.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
+import { internalRoutes } from './routes/internal.routes.ts';
 import { orderRoutes } from './routes/orders.routes.ts';
 import { CheckoutSaga } from './saga.ts';
 import { SagaSweeper } from './saga-sweeper.ts';
@@ -62,6 +63,7 @@ export function ordersDefinition(): ServiceDefinition<(typeof OrdersConfig)['pro
         acceptsToken: (token) => config.ORDERS_PAYMENT_TOKENS === 'any' || sandboxTokens.has(token),
       });
       adminRoutes(app, { store, outbox });
+      internalRoutes(app, { store });
     },
     async beforeListen({ config }) {
       sweeper?.start(config.ORDERS_SWEEP_INTERVAL_MS);

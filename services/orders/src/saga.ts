@@ -105,7 +105,8 @@ export class CheckoutSaga {
         );
         await this.#outbox.publish(tx, AuthorizePayment, {
           subject: order.id,
-          data: { orderId: order.id, amount: money(order, order.total), token: order.paymentToken ?? '' },
+          // No card token here: payments asks for it directly (ADR 0015).
+          data: { orderId: order.id, amount: money(order, order.total) },
           traceparent: tp,
         });
         return;

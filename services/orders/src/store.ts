@@ -191,10 +191,23 @@ export class OrderStore {
     const { rows } = await sql<Row>`
       insert into orders (id, user_id, status, lines, currency, subtotal, shipping, total, shipping_address_enc, payment_token, saga_step, step_deadline, history)
       values (${order.id}, ${order.userId}, 'pending', ${JSON.stringify(order.lines)}::jsonb, ${order.currency}, ${order.subtotal},
-              ${order.shipping}, ${order.subtotal + order.shipping}, ${this.#cipher.encrypt(JSON.stringify(order.shippingAddress))}, ${order.paymentToken},
+              ${order.shipping}, ${order.subtotal + order.shipping}, ${this.#cipher.encrypt(JSON.stringify(order.shippingAddress))}, ${this.#cipher.encrypt(order.paymentToken)},
               'reserving', ${order.stepDeadline}, ${JSON.stringify(history)}::jsonb)
       returning *`.execute(tx);
     return this.#toOrder(rows[0] as Row);
+  }
+
+  /**
+   * The card token of an order waiting for its authorization, for payments to use once (ADR 0015);
+   * undefined when it is spent (cleared once the authorization is decided) or was never there.
+   */
+  async paymentTokenFor(id: string): Promise<string | undefined> {
+    const { rows } = await sql<{ payment_token: string | null }>`
+      select payment_token from orders where id = ${id} and saga_step = 'authorizing'`.execute(this.db);
+    const stored = rows[0]?.payment_token;
+    if (!stored) return undefined;
+    // Orders placed before tokens were encrypted hold them plain.
+    return stored.startsWith('v1.') ? this.#cipher.decrypt(stored) : stored;
   }
 
   async get(db: Kysely<AnySchema>, id: string, lock = false): Promise<OrderRow | undefined> {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { dropServiceDatabases, freePort, launchPlatform, type PlatformProcess } from '@mercato/cli';
 import { SERVICE_NAMES } from '@mercato/kit';
 import { waitFor } from '@mercato/kit/testing';
+import pg from 'pg';
 import { ADDRESS, call, Shopper } from './support/shop.ts';
 
 // The checkout saga through the gateway, every service a real process started by `mercato up`.
@@ -106,6 +107,33 @@ describe('checkout', () => {
     const captures = payment.ledger.filter((entry: { kind: string }) => entry.kind === 'capture');
     assert.equal(captures.length, 1);
     assert.deepEqual(captures[0].amount, price(5500));
+  });
+
+  it('no card token is kept or queued anywhere after a checkout: orders, payments and the bus hold none', async () => {
+    const shopper = await Shopper.register(base);
+    await shopper.add('MUG-1', 1);
+    const placed = await shopper.place('tok_mastercard');
+    assert.equal((await shopper.final(placed.body.id)).status, 'confirmed');
+    const leaks: string[] = [];
+    for (const service of ['orders', 'payments', 'bus']) {
+      const url = new URL(external ?? assert.fail('the test runner sets DATABASE_URL'));
+      url.pathname = `/${prefix}_${service}`;
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        const { rows: tables } = await client.query<{ name: string }>(
+          `select quote_ident(table_schema) || '.' || quote_ident(table_name) as name from information_schema.tables
+           where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
+        );
+        for (const { name } of tables) {
+          const { rows } = await client.query<{ row: string }>(`select t::text as row from ${name} t where t::text like '%tok\\_%'`);
+          for (const { row } of rows) leaks.push(`${service} ${name}: ${row.slice(0, 200)}`);
+        }
+      } finally {
+        await client.end();
+      }
+    }
+    assert.deepEqual(leaks, []);
   });
 
   it('charges shipping from the rate table below the free-shipping threshold', async () => {

@@ -1,6 +1,7 @@
-import { ConfigError, type ServiceDefinition } from '@mercato/kit';
+import { ConfigError, ServiceClient, type ServiceDefinition } from '@mercato/kit';
 import { Type } from 'typebox';
 import { paymentsHandlers } from './handlers.ts';
+import { type PaymentTokenSource, tokensFromOrders } from './order-tokens.ts';
 import { PaymentWorker } from './payment-worker.ts';
 import type { PaymentProvider } from './providers/payment-provider.ts';
 import { selectProvider } from './providers/select-provider.ts';
@@ -26,6 +27,8 @@ const PaymentsConfig = Type.Object({
 export interface PaymentsOptions {
   /** Wraps the configured provider (tests use it to make the process die at a chosen moment). */
   wrapProvider?: (provider: PaymentProvider) => PaymentProvider;
+  /** Where card tokens come from; by default orders, asked directly (tests of payments alone give their own). */
+  paymentTokens?: PaymentTokenSource;
 }
 
 /** Payments: one payment intent per order, its ledger, and the provider calls the checkout saga asks for. */
@@ -33,6 +36,7 @@ export function paymentsDefinition(options: PaymentsOptions = {}): ServiceDefini
   let store: PaymentsStore | undefined;
   let worker: PaymentWorker | undefined;
   let provider: PaymentProvider | undefined;
+  let services: ServiceClient | undefined;
   const current = () => {
     if (!store) throw new Error('payments store not ready');
     return store;
@@ -42,7 +46,9 @@ export function paymentsDefinition(options: PaymentsOptions = {}): ServiceDefini
     config: PaymentsConfig,
     migrations: new URL('./migrations/', import.meta.url),
     subscriptions: () => paymentsHandlers(current),
-    routes(app, { database, outbox, config, log, metrics }) {
+    // It asks orders for each authorization's card token.
+    discovery: !options.paymentTokens,
+    routes(app, { database, outbox, config, log, metrics, discovery, serviceTokens }) {
       if (!database || !outbox) throw new Error('payments needs its database');
       if (config.PAYMENTS_PROVIDER === 'sandbox' && config.MERCATO_SANDBOX_DELAY_MS >= config.PAYMENTS_PROVIDER_TIMEOUT_MS) {
         throw new ConfigError(
@@ -55,6 +61,12 @@ export function paymentsDefinition(options: PaymentsOptions = {}): ServiceDefini
       const configured = selectProvider(config.PAYMENTS_PROVIDER, { databaseUrl, sandboxDelayMs: config.MERCATO_SANDBOX_DELAY_MS });
       provider = configured;
       store = new PaymentsStore(database.db, outbox, configured.name);
+      let paymentTokens = options.paymentTokens;
+      if (!paymentTokens) {
+        if (!discovery) throw new Error('payments needs discovery to ask orders for card tokens');
+        services = new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
+        paymentTokens = tokensFromOrders(services);
+      }
       worker = new PaymentWorker({
         store,
         provider: options.wrapProvider ? options.wrapProvider(configured) : configured,
@@ -64,6 +76,7 @@ export function paymentsDefinition(options: PaymentsOptions = {}): ServiceDefini
         concurrency: config.PAYMENTS_PROVIDER_CONCURRENCY,
         pollMs: config.PAYMENTS_WORKER_POLL_MS,
         callTimeoutMs: config.PAYMENTS_PROVIDER_TIMEOUT_MS,
+        paymentTokens,
       });
       paymentRoutes(app, store);
     },
@@ -73,6 +86,7 @@ export function paymentsDefinition(options: PaymentsOptions = {}): ServiceDefini
     async onStop({ config }) {
       await worker?.stop(config.MERCATO_SHUTDOWN_TIMEOUT_MS);
       await provider?.close?.();
+      await services?.close();
     },
   };
 }

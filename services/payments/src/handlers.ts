@@ -17,8 +17,8 @@ export function paymentsHandlers(store: () => PaymentsStore): Subscription[] {
       async handle(event, { tx }) {
         let command: PaymentCommand;
         if (event.type === AuthorizePayment.type) {
-          const { amount, token } = event.data as { amount: { amount: number; currency: string }; token: string };
-          command = { kind: 'authorize', amount, token };
+          const { amount } = event.data as { amount: { amount: number; currency: string } };
+          command = { kind: 'authorize', amount };
         } else if (event.type === CapturePayment.type) {
           command = { kind: 'capture' };
         } else if (event.type === VoidPayment.type) {

@@ -3,6 +3,7 @@ import { ExponentialBackoff, handleWhen, retry, TimeoutStrategy, timeout, wrap }
 import pg from 'pg';
 import { Counter } from 'prom-client';
 import type { Outcome, ProviderOperation } from './domain/payment-intent.ts';
+import type { PaymentTokenSource } from './order-tokens.ts';
 import { idempotencyKey, type PaymentProvider, ProviderRejectedError } from './providers/payment-provider.ts';
 import { type ClaimedStep, type PaymentsStore, WORK_CHANNEL } from './store.ts';
 
@@ -15,6 +16,8 @@ const RETRY_MAX_DELAY_MS = 500;
 const RECORD_ALLOWANCE_MS = 2_000;
 /** A void or refund that keeps failing is tried again later, backing off up to this. */
 const COMPENSATION_RETRY_MAX_MS = 60_000;
+/** Asking orders for a card token again backs off up to this. */
+const TOKEN_RETRY_MAX_MS = 5_000;
 /** The listener reconnects after this when its connection dropped (the poll covers the gap). */
 const LISTEN_RETRY_MS = 1_000;
 /**
@@ -48,6 +51,8 @@ export interface PaymentWorkerOptions {
   pollMs: number;
   /** One provider call's bound; the claim's lease is derived from it. */
   callTimeoutMs: number;
+  /** The card token for an authorization, asked for right before the provider call (never stored here). */
+  paymentTokens: PaymentTokenSource;
 }
 
 /**
@@ -183,9 +188,23 @@ export class PaymentWorker {
       await store.release(step).catch(() => undefined);
       return;
     }
+    let token: string | undefined;
+    if (step.operation === 'authorize') {
+      try {
+        token = await this.#options.paymentTokens(step.orderId);
+      } catch (error) {
+        // Orders is restarting or unreachable: the token is still there, ask again shortly.
+        log.warn({ orderId: step.orderId, err: error }, 'could not get the payment token from orders; will retry');
+        const delay = Math.min(TOKEN_RETRY_MAX_MS, 250 * 2 ** Math.min(step.attempt - 1, 5));
+        await store
+          .postpone(step, delay, describe(error))
+          .catch((e) => log.warn({ err: e, orderId: step.orderId }, 'could not postpone a step'));
+        return;
+      }
+    }
     let outcome: Outcome;
     try {
-      outcome = await this.#call(step);
+      outcome = await this.#call(step, token);
     } catch (error) {
       const detail = describe(error);
       if (step.operation === 'void' || step.operation === 'refund') {
@@ -215,7 +234,7 @@ export class PaymentWorker {
   }
 
   /** One step at the provider: up to 1 + PROVIDER_RETRIES calls, each bounded by the call timeout. */
-  async #call(step: ClaimedStep): Promise<Outcome> {
+  async #call(step: ClaimedStep, token: string | undefined): Promise<Outcome> {
     const { provider } = this.#options;
     const key = idempotencyKey(step.orderId, step.operation);
     return this.#policy.execute(async ({ signal }) => {
@@ -223,8 +242,8 @@ export class PaymentWorker {
       const { amount, providerRef } = step;
       switch (step.operation) {
         case 'authorize': {
-          if (!step.token || !amount) throw new ProviderRejectedError('the authorization has no token or amount');
-          const answer = await counted(provider.authorize(step.token, amount, key, signal), (a) =>
+          if (!token || !amount) throw new ProviderRejectedError('the order has no payment token (spent or gone) or no amount');
+          const answer = await counted(provider.authorize(token, amount, key, signal), (a) =>
             a.outcome === 'authorized' ? 'success' : 'declined',
           );
           return answer.outcome === 'authorized'

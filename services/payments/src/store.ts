@@ -17,7 +17,7 @@ import {
 /** The channel the worker LISTENs on: a NOTIFY in a transaction reaches it when that transaction commits. */
 export const WORK_CHANNEL = 'payments_work';
 
-export type PaymentCommand = { kind: 'authorize'; amount: Money; token: string } | { kind: 'capture' | 'void' | 'refund' };
+export type PaymentCommand = { kind: 'authorize'; amount: Money } | { kind: 'capture' | 'void' | 'refund' };
 
 interface IntentRow {
   order_id: string;
@@ -42,7 +42,6 @@ export interface ClaimedStep {
   leaseToken: string;
   /** Claims of this step so far, this one included. */
   attempt: number;
-  token: string | null;
   amount: Money | null;
   providerRef: string | null;
 }
@@ -119,7 +118,6 @@ export class PaymentsStore {
       next_operation: ProviderOperation;
       lease_token: string;
       attempts: number;
-      token: string | null;
       amount: string | null;
       currency: string | null;
       provider_ref: string | null;
@@ -134,13 +132,12 @@ export class PaymentsStore {
       update payment_intents p
       set lease_token = gen_random_uuid(), lease_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = p.attempts + 1
       from due where p.order_id = due.order_id
-      returning p.order_id, p.next_operation, p.lease_token, p.attempts, p.token, p.amount, p.currency, p.provider_ref`.execute(this.#db);
+      returning p.order_id, p.next_operation, p.lease_token, p.attempts, p.amount, p.currency, p.provider_ref`.execute(this.#db);
     return rows.map((r) => ({
       orderId: r.order_id,
       operation: r.next_operation,
       leaseToken: r.lease_token,
       attempt: r.attempts,
-      token: r.token,
       amount: moneyOf(r),
       providerRef: r.provider_ref,
     }));
@@ -166,8 +163,6 @@ export class PaymentsStore {
         provider_ref = coalesce(${authorized?.providerRef ?? null}, provider_ref),
         brand = coalesce(${authorized?.brand ?? null}, brand),
         last4 = coalesce(${authorized?.last4 ?? null}, last4),
-        -- The token is spent once the authorization is decided: keep nothing we no longer need.
-        token = case when ${step.operation} = 'authorize' then null else token end,
         failure_reason = coalesce(${decision.failure?.reason ?? null}, failure_reason),
         failure_detail = coalesce(${decision.failure?.detail.slice(0, 500) ?? null}, failure_detail),
         last_error = null,
@@ -251,11 +246,10 @@ export class PaymentsStore {
     traceparent: string | undefined,
   ): Promise<IntentRow | undefined> {
     const money = command.kind === 'authorize' ? command.amount : undefined;
-    const token = command.kind === 'authorize' ? command.token : null;
     const { rows } = await sql<IntentRow>`
-      insert into payment_intents (order_id, payment_id, status, target, amount, currency, provider, token, traceparent, next_operation)
+      insert into payment_intents (order_id, payment_id, status, target, amount, currency, provider, traceparent, next_operation)
       values (${orderId}, ${uuidv7()}, ${status}, ${target}, ${money?.amount ?? null}, ${money?.currency ?? null}, ${this.#provider},
-              ${token}, ${traceparent ?? null}, ${nextOperation(status, target)})
+              ${traceparent ?? null}, ${nextOperation(status, target)})
       on conflict (order_id) do nothing
       returning ${INTENT_COLUMNS}`.execute(tx);
     return rows[0];

@@ -52,13 +52,16 @@ before(async () => {
   bus = await startObserver('payments_concurrency');
   // Two instances on one database and one bus, with the sandbox's real answer time.
   for (let i = 0; i < 2; i++) {
-    const instance = await createService(paymentsDefinition({ wrapProvider: watching(`instance-${i}`) }), {
-      LOG_LEVEL: 'silent',
-      MERCATO_AUTH: 'off',
-      PAYMENTS_DATABASE_URL: database.url,
-      BUS_DATABASE_URL: bus.busUrl,
-      MERCATO_SANDBOX_DELAY_MS: '100',
-    });
+    const instance = await createService(
+      paymentsDefinition({ wrapProvider: watching(`instance-${i}`), paymentTokens: async () => 'tok_visa' }),
+      {
+        LOG_LEVEL: 'silent',
+        MERCATO_AUTH: 'off',
+        PAYMENTS_DATABASE_URL: database.url,
+        BUS_DATABASE_URL: bus.busUrl,
+        MERCATO_SANDBOX_DELAY_MS: '100',
+      },
+    );
     await instance.start();
     instances.push(instance);
   }
@@ -75,7 +78,7 @@ describe('provider calls under load', () => {
     const started = Date.now();
     await bus.tools.send(
       ...orders.flatMap((orderId) => [
-        [AuthorizePayment, { orderId, amount: { amount: 1_000, currency: 'USD' }, token: 'tok_visa' }] as [typeof AuthorizePayment, never],
+        [AuthorizePayment, { orderId, amount: { amount: 1_000, currency: 'USD' } }] as [typeof AuthorizePayment, never],
         [CapturePayment, { orderId }] as [typeof CapturePayment, never],
       ]),
     );

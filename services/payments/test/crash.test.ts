@@ -46,7 +46,7 @@ describe('crash safety', () => {
     await Promise.race([ready, exited.then(() => assert.fail('the instance exited before it was ready'))]);
 
     await bus.tools.send(
-      [AuthorizePayment, { orderId: 'o-crash', amount: { amount: 900, currency: 'USD' }, token: 'tok_visa' }],
+      [AuthorizePayment, { orderId: 'o-crash', amount: { amount: 900, currency: 'USD' } }],
       [CapturePayment, { orderId: 'o-crash' }],
     );
     const [, signal] = (await exited) as [number | null, NodeJS.Signals | null];
@@ -71,7 +71,7 @@ describe('crash safety', () => {
     await direct.close();
 
     // The next instance: its worker finds the step once the dead one's lease runs out.
-    payments = await createService(paymentsDefinition(), env());
+    payments = await createService(paymentsDefinition({ paymentTokens: async () => 'tok_visa' }), env());
     await payments.start();
     const replies = await waitFor(
       'the capture reply',

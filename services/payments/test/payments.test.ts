@@ -13,11 +13,17 @@ let admin: string;
 let customer: string;
 
 const usd = (amount: number) => ({ amount, currency: 'USD' });
-const authorize = (orderId: string, token: string, amount = 2_500) =>
-  [AuthorizePayment, { orderId, amount: usd(amount), token }] as [
+/** What orders would hand over for each order: the card token travels beside the bus, never on it. */
+const tokens = new Map<string, string>();
+/** Every token payments asked for, in order. */
+const asked: string[] = [];
+const authorize = (orderId: string, token: string, amount = 2_500) => {
+  tokens.set(orderId, token);
+  return [AuthorizePayment, { orderId, amount: usd(amount) }] as [
     typeof AuthorizePayment,
-    { orderId: string; amount: ReturnType<typeof usd>; token: string },
+    { orderId: string; amount: ReturnType<typeof usd> },
   ];
+};
 const capture = (orderId: string) => [CapturePayment, { orderId }] as [typeof CapturePayment, { orderId: string }];
 const voidIt = (orderId: string) => [VoidPayment, { orderId }] as [typeof VoidPayment, { orderId: string }];
 const refund = (orderId: string) => [RefundPayment, { orderId }] as [typeof RefundPayment, { orderId: string }];
@@ -64,7 +70,16 @@ before(async () => {
   bus = await startObserver('payments');
   const issuer = await createTestIssuer();
   payments = await createService(
-    { ...paymentsDefinition(), jwks: () => issuer.jwks },
+    {
+      ...paymentsDefinition({
+        paymentTokens: async (orderId) => {
+          asked.push(orderId);
+          if (orderId.startsWith('o-orders-down') && asked.filter((id) => id === orderId).length < 3) throw new Error('orders unreachable');
+          return tokens.get(orderId);
+        },
+      }),
+      jwks: () => issuer.jwks,
+    },
     {
       LOG_LEVEL: 'silent',
       PAYMENTS_DATABASE_URL: database.url,
@@ -98,8 +113,27 @@ describe('authorize and capture', () => {
       { kind: 'authorization', amount: 4_999 },
       { kind: 'capture', amount: 4_999 },
     ]);
-    const { rows } = await sql<{ token: string | null }>`select token from payment_intents where order_id = 'o-happy'`.execute(db());
-    assert.equal(rows[0]?.token, null, 'the token is not kept once the authorization is decided');
+    const { rows } = await sql<{
+      row: string;
+    }>`select row_to_json(p)::text as row from payment_intents p where order_id = 'o-happy'`.execute(db());
+    assert.ok(rows[0] && !rows[0].row.includes('tok_visa'), 'payments keeps no card token');
+  });
+
+  it('asks orders for the card token right before authorizing; while orders cannot answer it asks again, never failing the payment', async () => {
+    await bus.tools.send(authorize('o-orders-down', 'tok_visa'));
+    const [reply] = await repliesOf('o-orders-down', 1);
+    assert.equal(short(reply?.type ?? ''), 'authorized');
+    assert.equal(asked.filter((id) => id === 'o-orders-down').length, 3);
+  });
+
+  it('an order whose token is spent or gone fails with payment_failed, without a provider call', async () => {
+    const [command] = [authorize('o-no-token', 'tok_visa')];
+    tokens.delete('o-no-token');
+    await bus.tools.send(command);
+    const [reply] = await repliesOf('o-no-token', 1);
+    assert.equal(short(reply?.type ?? ''), 'failed');
+    assert.equal(reply?.data.reason, 'payment_failed');
+    assert.deepEqual(await ledger('o-no-token'), []);
   });
 
   it('tok_mastercard authorizes as mastercard 4444', async () => {

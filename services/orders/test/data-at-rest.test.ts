@@ -18,8 +18,8 @@ const ADDRESS = {
   country: 'US',
   phone: '+1 (555) 013-9977',
 };
-/** Pieces of the address that must not appear in any stored row, in any table. */
-const SECRETS = ['Quillfeather', 'Flat 7b', 'Zanzibarville', 'QX-90817', '(555) 013-9977', '013-9977'];
+/** Pieces of the address, and the card token, that must not appear in any stored row, in any table. */
+const SECRETS = ['Quillfeather', 'Flat 7b', 'Zanzibarville', 'QX-90817', '(555) 013-9977', '013-9977', 'tok_visa'];
 
 const key = randomBytes(32).toString('base64');
 let ordersDb: TestDatabase;
@@ -161,5 +161,29 @@ describe('shipping addresses at rest', () => {
     const read = await injectJson(orders.app, 'GET', `/api/orders/${id}`, { token });
     assert.equal(read.status, 200, JSON.stringify(read.body));
     assert.deepEqual(read.body?.shippingAddress, legacy);
+  });
+
+  it('hands the card token to payments alone, once the order waits for its authorization, and never after', async () => {
+    const userId = randomUUID();
+    const placed = await injectJson(orders.app, 'POST', '/api/orders', {
+      token: await issuer.userToken(['customer'], userId),
+      body: { shippingAddress: ADDRESS, paymentToken: 'tok_mastercard' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    const id = placed.body?.id as string;
+    const ask = async (caller: string) =>
+      injectJson(orders.app, 'GET', `/internal/payment-tokens/${id}`, { token: await issuer.serviceToken(caller, 'orders') });
+    assert.equal((await ask('payments')).status, 404, 'not before the stock is reserved');
+    await raw.query(`update orders set saga_step = 'authorizing' where id = $1`, [id]);
+    const answer = await ask('payments');
+    assert.equal(answer.status, 200);
+    assert.deepEqual(answer.body, { token: 'tok_mastercard' });
+    for (const caller of ['cart', 'gateway', 'inventory']) assert.equal((await ask(caller)).status, 403, caller);
+    const asUser = await injectJson(orders.app, 'GET', `/internal/payment-tokens/${id}`, {
+      token: await issuer.userToken(['admin'], userId),
+    });
+    assert.equal(asUser.status, 403, 'not even an admin user');
+    await raw.query(`update orders set saga_step = 'committing', payment_token = null where id = $1`, [id]);
+    assert.equal((await ask('payments')).status, 404, 'spent');
   });
 });
