@@ -97,6 +97,18 @@ export function fieldErrors(validation: AjvError[], context: string | undefined)
   });
 }
 
+/**
+ * PostgreSQL is out of connections, restarting or unreachable (SQLSTATE class 08, 53300, 57P01–57P03,
+ * or no TCP connection): the client may retry, so 503, not a 500 that reads as our bug.
+ */
+const DATABASE_UNAVAILABLE = /^(08...|53300|57P0[123]|ECONNREFUSED|ECONNRESET)$/;
+function isDatabaseUnavailable(error: { code?: string; message?: string }): boolean {
+  return (
+    DATABASE_UNAVAILABLE.test(error.code ?? '') ||
+    /^(timeout exceeded when trying to connect|Connection terminated)/.test(error.message ?? '')
+  );
+}
+
 function problemForFastifyError(error: FastifyError): { problem: ProblemType; detail: string } {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -112,6 +124,9 @@ function problemForFastifyError(error: FastifyError): { problem: ProblemType; de
   }
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
     return { problem: CommonProblems.malformedBody, detail: 'The request body could not be read.' };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { problem: CommonProblems.serviceUnavailable, detail: 'The service cannot reach its database right now; try again shortly.' };
   }
   const status = error.statusCode ?? 500;
   if (status === 413) return { problem: CommonProblems.bodyTooLarge, detail: 'The request body is over the limit of 1 MiB.' };
@@ -138,6 +153,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
     }
     const { problem, detail } = problemForFastifyError(error);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (problem === CommonProblems.serviceUnavailable) reply.header('retry-after', '1');
     return sendProblem(reply, problem, detail);
   });
   app.setNotFoundHandler((request, reply) =>

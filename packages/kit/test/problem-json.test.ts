@@ -21,6 +21,9 @@ before(async () => {
         app.get('/boom', async () => {
           throw new Error('secret internal detail');
         });
+        app.get('/db-full', async () => {
+          throw Object.assign(new Error('remaining connection slots are reserved'), { code: '53300' });
+        });
         app.get('/gone', async () => {
           throw new HttpProblem({ type: 'https://mercato.dev/problems/thing-gone', title: 'Thing gone', status: 410 }, 'It went away.');
         });
@@ -116,5 +119,12 @@ describe('problem+json errors', () => {
     assert.equal(echoed.headers['x-request-id'], 'abc-123');
     const generated = await service.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id with spaces' } });
     assert.match(String(generated.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  });
+
+  it('a database out of connections or unreachable is 503 with Retry-After, not a 500', async () => {
+    const answer = await service.app.inject({ method: 'GET', url: '/db-full' });
+    assert.equal(answer.statusCode, 503);
+    assert.equal(answer.headers['retry-after'], '1');
+    assert.equal(answer.json().type, 'https://mercato.dev/problems/service-unavailable');
   });
 });

@@ -1,4 +1,5 @@
 import cors from '@fastify/cors';
+import { setAlwaysHeaders } from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 
@@ -40,6 +41,7 @@ function helmetHeaders(https: boolean): Record<string, string> {
  */
 export async function installSecurityHeaders(app: FastifyInstance, corsOrigins: string[], https: boolean): Promise<void> {
   const headers = helmetHeaders(https);
+  setAlwaysHeaders(app, headers);
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(headers);
   });

@@ -1,13 +1,26 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommonProblems, type ProblemType, sendProblem } from '../problem.ts';
+
+const alwaysHeaders = new WeakMap<FastifyInstance, Record<string, string>>();
+
+/**
+ * Headers every answer carries (the gateway's security headers): set by hooks on routed requests,
+ * and here for the answers Fastify gives before any hook runs.
+ */
+export function setAlwaysHeaders(app: FastifyInstance, headers: Record<string, string>): void {
+  alwaysHeaders.set(app, headers);
+}
 
 /**
  * Errors Fastify raises before a route runs (a URL that does not decode, a path parameter over the
- * limit), answered as problem+json like every other error (API.md "Conventions").
+ * limit), answered as problem+json like every other error (API.md "Conventions"), with the request id
+ * and the headers every answer carries, since no hook runs for them.
  */
-export function frameworkErrorHandler(error: { code?: string; message: string }, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrorHandler(error: { code?: string; message: string }, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  reply.headers(alwaysHeaders.get(request.server) ?? {});
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     sendProblem(reply, CommonProblems.uriTooLong, 'A path parameter is longer than any this API takes.');
     return;
@@ -42,6 +55,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   socket.end(
     `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n` +
       'Content-Type: application/problem+json; charset=utf-8\r\n' +
+      'X-Content-Type-Options: nosniff\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       'Connection: close\r\n\r\n' +
       body,

@@ -1,4 +1,5 @@
 export * from './circuit-breaker.ts';
+export { setAlwaysHeaders } from './framework-errors.ts';
 export { queryDecodes } from './input-rules.ts';
 export * from './instance-picker.ts';
 export * from './service-client.ts';
