@@ -1,40 +1,16 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '../src/http-app.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
+import { rawHttp } from '../src/testing/raw-http.ts';
 
 let app: FastifyInstance;
 let port: number;
 
-/** Writes the request exactly as given (no client would send most of these) and reads the whole answer. */
-function raw(request: string, trickle?: { everyMs: number }): Promise<{ status: number; type: string; body: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk) => {
-      data += chunk;
-    });
-    socket.on('error', reject);
-    const timer = trickle ? setInterval(() => socket.writable && socket.write(' '), trickle.everyMs) : undefined;
-    socket.on('close', () => {
-      clearInterval(timer);
-      const [head = '', body = ''] = data.split('\r\n\r\n');
-      resolve({
-        status: Number(head.split(' ')[1]),
-        type: /content-type: ([^\r\n]+)/i.exec(head)?.[1] ?? '',
-        body,
-        ms: Date.now() - started,
-      });
-    });
-    socket.write(request);
-  });
-}
+const raw = (request: string, trickle?: { everyMs: number }) => rawHttp(port, request, { trickleMs: trickle?.everyMs });
 
 before(async () => {
   app = createHttpApp({
@@ -68,7 +44,7 @@ describe('framework and connection errors are problem+json', () => {
     it(`${name} → ${status}`, async () => {
       const answer = await raw(request);
       assert.equal(answer.status, status, answer.body);
-      assert.match(answer.type, /^application\/problem\+json/);
+      assert.match(answer.contentType, /^application\/problem\+json/);
       assert.equal(JSON.parse(answer.body).status, status);
     });
   }
@@ -78,7 +54,7 @@ describe('framework and connection errors are problem+json', () => {
       everyMs: 200,
     });
     assert.equal(answer.status, 408, answer.body);
-    assert.match(answer.type, /^application\/problem\+json/);
+    assert.match(answer.contentType, /^application\/problem\+json/);
     assert.ok(answer.ms < 5_000, `closed after ${answer.ms} ms`);
   });
 

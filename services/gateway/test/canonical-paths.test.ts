@@ -1,30 +1,14 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { rawHttp } from '@mercato/kit/testing';
 import { type SecurePlatform, startSecurePlatform } from './support/secure-platform.ts';
 
 let platform: SecurePlatform;
 let port: number;
 
 /** Sends the request line exactly as written (no client normalises it) and reads the answer. */
-function raw(method: string, target: string): Promise<{ status: number; contentType: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk) => {
-      data += chunk;
-    });
-    socket.on('error', reject);
-    socket.on('end', () => {
-      const [head = '', body = ''] = data.split('\r\n\r\n');
-      const status = Number(head.split(' ')[1]);
-      const contentType = /content-type: ([^\r\n]+)/i.exec(head)?.[1] ?? '';
-      resolve({ status, contentType, body });
-    });
-    socket.write(`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
-}
+const raw = (method: string, target: string) =>
+  rawHttp(port, `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 
 before(async () => {
   platform = await startSecurePlatform({ gatewayEnv: { MERCATO_RATE_LIMIT_ANON: '0', MERCATO_RATE_LIMIT_AUTH: '0' } });

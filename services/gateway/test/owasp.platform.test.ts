@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { basicAuthorization } from '@mercato/kit';
-import { waitFor } from '@mercato/kit/testing';
+import { rawHttp, waitFor } from '@mercato/kit/testing';
 import { request } from 'undici';
 import { type Answer, call, Shopper } from '../../orders/test/support/shop.ts';
 import { startTestPlatform, stockedProduct, type TestPlatform } from './support/test-platform.ts';
@@ -36,27 +36,7 @@ async function fetchRaw(path: string, options: { method?: string; token?: string
   return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };
 }
 
-/** Writes bytes exactly as given and reads until the server closes. */
-function rawSocket(bytes: string, trickleMs?: number): Promise<{ status: number; head: string; body: string; ms: number }> {
-  const port = Number(new URL(base).port);
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk) => {
-      data += chunk;
-    });
-    socket.on('error', reject);
-    const timer = trickleMs ? setInterval(() => socket.writable && socket.write(' '), trickleMs) : undefined;
-    socket.on('close', () => {
-      clearInterval(timer);
-      const [head = '', body = ''] = data.split('\r\n\r\n');
-      resolve({ status: Number(head.split(' ')[1]), head, body, ms: Date.now() - started });
-    });
-    socket.write(bytes);
-  });
-}
+const rawSocket = (bytes: string, trickleMs?: number) => rawHttp(Number(new URL(base).port), bytes, { trickleMs });
 
 function assertProblem(answer: Answer | { status: number; headers: Record<string, unknown>; text: string }, status: number, what: string) {
   assert.equal(answer.status, status, `${what}: ${'text' in answer ? answer.text : JSON.stringify(answer.body)}`);
