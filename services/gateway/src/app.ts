@@ -8,6 +8,7 @@ import { installEdgeAuth } from './edge-auth.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { docsRoutes } from './routes/docs.routes.ts';
 import { healthRoutes, serviceCounts } from './routes/health.routes.ts';
+import { opsRoutes } from './routes/ops.routes.ts';
 import { proxyRoutes } from './routes/proxy.routes.ts';
 import { storefrontRoutes } from './routes/storefront.routes.ts';
 import { installSecurityHeaders } from './security-headers.ts';
@@ -78,6 +79,7 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
         ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log })
         : undefined;
       await docsRoutes(app, discovery, opsTokens);
+      opsRoutes(app, discovery, opsTokens);
       proxyRoutes(app, discovery, serviceTokens);
     },
     async readiness({ discovery }) {

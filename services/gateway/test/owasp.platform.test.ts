@@ -91,7 +91,8 @@ describe('API2 broken authentication', () => {
       ['roles changed', `${header}.${asAdmin}.${signature}`],
       ['alg none', `${none}.${asAdmin}.`],
       ['a ten-year exp', `${header}.${longLived}.${signature}`],
-      ['signature flipped', `${header}.${payload}.${signature.slice(0, -2)}AA`],
+      // A character in the middle: the last ones of base64url carry padding bits, so changing them may keep the bytes.
+      ['signature flipped', `${header}.${payload}.${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`],
     ] as const) {
       assertProblem(await fetchRaw('/api/admin/orders', { token }), 401, what);
       assertProblem(await fetchRaw('/api/me', { token }), 401, what);
@@ -209,6 +210,9 @@ describe('API5 broken function level authorization: every admin route, as anonym
     ['GET', '/api/admin/orders', () => '/api/admin/orders'],
     ['POST', '/api/admin/orders/{id}/ship', () => `/api/admin/orders/${aliceOrder}/ship`, { carrier: 'x', trackingNumber: 'y' }],
     ['GET', '/api/admin/payments/{orderId}', () => `/api/admin/payments/${aliceOrder}`],
+    ['GET', '/api/ops/services', () => '/api/ops/services'],
+    ['GET', '/api/ops/dead-letters', () => '/api/ops/dead-letters'],
+    ['POST', '/api/ops/dead-letters/{service}/{id}/replay', () => '/api/ops/dead-letters/orders/1/replay'],
   ];
   for (const [method, label, path, body] of adminRoutes) {
     it(`${method} ${label}: anonymous 401, customer 403, before any validation`, async () => {
@@ -223,6 +227,24 @@ describe('API5 broken function level authorization: every admin route, as anonym
     assertProblem(await call(base, 'PATCH', '/api/me', { body: { junk: true } }), 401, 'profile');
     assertProblem(await call(base, 'POST', `/api/orders/${aliceOrder}/cancel`), 401, 'cancel');
   });
+  it('an admin sees every service with its instances and the dead letters; replaying one that is not there is 404', async () => {
+    const services = await call(base, 'GET', '/api/ops/services', { token: admin });
+    assert.equal(services.status, 200);
+    for (const name of ['identity', 'catalog', 'inventory', 'cart', 'orders', 'payments', 'recommendations']) {
+      const entry = services.body.services.find((s: any) => s.name === name);
+      assert.ok(entry?.instances.length >= 1, name);
+      assert.ok(
+        entry.instances.every((i: any) => i.id && i.url && i.status && i.startedAt),
+        name,
+      );
+    }
+    const letters = await call(base, 'GET', '/api/ops/dead-letters', { token: admin });
+    assert.equal(letters.status, 200);
+    assert.deepEqual(Object.keys(letters.body).sort(), ['items', 'nextCursor']);
+    assertProblem(await call(base, 'POST', '/api/ops/dead-letters/orders/99999/replay', { token: admin }), 404, 'replay');
+    assertProblem(await call(base, 'POST', '/api/ops/dead-letters/nope/1/replay', { token: admin }), 400, 'unknown service');
+  });
+
   it('nothing changed: the product, its stock and the order are as they were', async () => {
     assert.equal((await call(base, 'GET', `/api/products/${product.id}`)).body.name, 'Product OWASP-1');
     assert.ok((await call(base, 'GET', `/api/inventory/${product.sku}`)).body.available > 0);
@@ -336,6 +358,9 @@ describe('API9 improper inventory management', () => {
       '/api/admin/orders',
       '/api/admin/orders/{id}/ship',
       '/api/admin/payments/{orderId}',
+      '/api/storefront/products/{idOrSlug}',
+      '/api/ops/services',
+      '/api/ops/dead-letters',
     ]) {
       assert.ok(paths.includes(route), `${route} is not in /docs (has ${paths.join(', ')})`);
     }

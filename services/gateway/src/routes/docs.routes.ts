@@ -39,6 +39,9 @@ export async function docsRoutes(app: FastifyInstance, discovery: Discovery, tok
         }
       }),
     );
+    // The gateway's own public routes (the storefront page, ops) are in the document too.
+    const own = app.swagger() as OpenApi;
+    for (const [path, item] of Object.entries(own.paths ?? {})) if (path.startsWith('/api/')) paths[path] = item;
     merged = { openapi: '3.0.3', info: { title: 'Mercato API', version: '1' }, paths, components: { schemas } };
     builtAt = Date.now();
   }
