@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { guardOutput, writeErr, writeOut } from './output.ts';
 import { up } from './up.ts';
 import { UserError } from './user-error.ts';
 
@@ -16,6 +17,9 @@ Commands:
   dlq replay <service> <id>    run the consumer on a dead letter again
   keys rotate                  start signing access tokens with a new key
 `;
+
+// `mercato dlq list | head` or a closed terminal: a write that fails is no crash.
+guardOutput();
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -68,18 +72,18 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      process.stdout.write(USAGE);
+      writeOut(USAGE);
       process.exitCode = command ? 1 : 0;
   }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UserError) {
-    process.stderr.write(`mercato: ${error.message}\n`);
+    writeErr(`mercato: ${error.message}\n`);
   } else if ((error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`mercato: ${(error as Error).message}\n${USAGE}`);
+    writeErr(`mercato: ${(error as Error).message}\n${USAGE}`);
   } else {
-    process.stderr.write(`mercato: unexpected failure: ${(error as Error)?.message ?? String(error)}\n`);
+    writeErr(`mercato: unexpected failure: ${(error as Error)?.message ?? String(error)}\n`);
   }
   process.exit(1);
 });

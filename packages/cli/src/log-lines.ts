@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { writeOut } from './output.ts';
 
 const LEVEL_NAMES: Record<string, string> = {
   trace: 'TRACE',
@@ -28,10 +29,13 @@ export function formatLogLine(line: string): string {
   }
 }
 
-/** Writes every line of a child's output to our stdout, prefixed with the child's name. */
+/**
+ * Writes every line of a child's output to our stdout, prefixed with the child's name. The lines are
+ * read even when our stdout is gone, so a child never blocks on a full pipe.
+ */
 export function prefixLines(stream: Readable, name: string, width: number, json: boolean): void {
   const prefix = `${name.padEnd(width)} | `;
   createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-    process.stdout.write(`${prefix}${json ? line : formatLogLine(line)}\n`);
+    writeOut(`${prefix}${json ? line : formatLogLine(line)}\n`);
   });
 }

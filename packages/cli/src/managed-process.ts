@@ -41,6 +41,8 @@ export class ManagedProcess {
   }
 
   start(extraEnv: NodeJS.ProcessEnv = {}): void {
+    // Told to stop (the supervisor is shutting down): it never starts again.
+    if (this.#stopping) return;
     this.#startedAt = Date.now();
     this.ready = undefined;
     // MERCATO_CPU_PROFILE=<process>:<folder> writes a V8 CPU profile of that process when it exits (benchmarks).
@@ -89,16 +91,17 @@ export class ManagedProcess {
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
-  /** From now on an exit is final: no restart. */
+  /** From now on an exit is final: no restart, and whoever waits for it to be ready stops waiting. */
   holdRestarts(): void {
     this.#stopping = true;
     clearTimeout(this.#restartTimer);
+    const error = new Error(`${this.name} is stopping`);
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited. */
   async stop(graceMs: number): Promise<void> {
-    this.#stopping = true;
-    clearTimeout(this.#restartTimer);
+    this.holdRestarts();
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -112,8 +115,7 @@ export class ManagedProcess {
   }
 
   kill(): void {
-    this.#stopping = true;
-    clearTimeout(this.#restartTimer);
+    this.holdRestarts();
     this.child?.kill('SIGKILL');
   }
 }

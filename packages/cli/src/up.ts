@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { isPortFree } from './free-port.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { checkNodeVersion } from './node-version.ts';
+import { guardOutput, writeErr, writeOut } from './output.ts';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './postgres/embedded.ts';
 import { provisionServiceDatabases } from './postgres/provision.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
@@ -21,16 +22,27 @@ export interface UpOptions {
 
 const STOP_GRACE_MS = 15_000;
 const READY_TIMEOUT_MS = 90_000;
+/** One Ctrl-C can arrive twice (the terminal signals the whole group, npm forwards it again): not a second interrupt. */
+const SAME_INTERRUPT_MS = 1_000;
 
 /** Wide enough for every process name, so the supervisor's lines align with the children's. */
 const NAME_WIDTH = Math.max(...[REGISTRY, ...BUSINESS_SERVICES, GATEWAY].map((s) => s.name.length)) + 3;
 
 function say(line: string): void {
-  process.stdout.write(`${'mercato'.padEnd(NAME_WIDTH)} | ${line}\n`);
+  writeOut(`${'mercato'.padEnd(NAME_WIDTH)} | ${line}\n`);
 }
+
+/** `catalog#2` → `catalog`. */
+function specName(processName: string): string {
+  return processName.split('#')[0] ?? processName;
+}
+
+/** Thrown into the start sequence once a stop was asked: nothing more is started. */
+class StopAsked extends Error {}
 
 /** `mercato up`: Postgres, then the registry, every service and the gateway as supervised child processes. */
 export async function up(options: UpOptions): Promise<void> {
+  guardOutput();
   const startedAt = performance.now();
   const nodeProblem = checkNodeVersion();
   if (nodeProblem) throw new UserError(nodeProblem);
@@ -52,49 +64,79 @@ export async function up(options: UpOptions): Promise<void> {
   const prefix = env.MERCATO_DB_PREFIX ?? 'mercato';
   if (!/^[a-z][a-z0-9_]{0,40}$/.test(prefix)) throw new UserError('MERCATO_DB_PREFIX must be lowercase letters, digits and underscores.');
 
-  let cluster: EmbeddedCluster | undefined;
-  let adminUrl = env.DATABASE_URL;
-  const needProvisioning = BUSINESS_SERVICES.filter((s) => !env[`${s.name.toUpperCase()}_DATABASE_URL`]).map((s) => s.name);
-  if (needProvisioning.length > 0 && !adminUrl) {
-    cluster = await startEmbeddedPostgres(dataDir, say);
-    adminUrl = cluster.adminUrl;
-    say(`PostgreSQL ${cluster.port === 0 ? '' : `on 127.0.0.1:${cluster.port} `}(embedded, data in ${dataDir})`);
-  } else if (adminUrl) {
-    say(`PostgreSQL at ${redact(adminUrl)} (DATABASE_URL)`);
-  }
-
   const processes: ManagedProcess[] = [];
+  let cluster: EmbeddedCluster | undefined;
+  let clusterStarting: Promise<EmbeddedCluster> | undefined;
+  const stopCluster = async () => {
+    // A stop asked while PostgreSQL is still starting waits for it, or the postmaster would outlive us.
+    const running = cluster ?? (await clusterStarting?.catch(() => undefined));
+    await running?.stop().catch(() => undefined);
+  };
   let shuttingDown: Promise<void> | undefined;
-  const shutdown = async (reason: string, code: number) => {
+  /** Stops everything in order, then exits; no step's failure (nor lost output) skips the ones after it. */
+  const shutdown = (reason: string, code: number): Promise<void> => {
     shuttingDown ??= (async () => {
-      say(`stopping (${reason})`);
-      for (const p of processes) p.holdRestarts();
-      const byName = (names: string[]) => processes.filter((p) => names.includes(p.name));
-      await Promise.all(byName(['gateway']).map((p) => p.stop(STOP_GRACE_MS)));
-      await Promise.all(byName(BUSINESS_SERVICES.map((s) => s.name)).map((p) => p.stop(STOP_GRACE_MS)));
-      await Promise.all(byName(['registry']).map((p) => p.stop(STOP_GRACE_MS)));
-      if (cluster) await cluster.stop().catch(() => undefined);
-      await removeRuntimeFile(dataDir);
-      say('stopped');
-      process.exit(code);
+      let exitCode = code;
+      try {
+        say(`stopping (${reason})`);
+        for (const p of processes) p.holdRestarts();
+        const stopEach = (names: string[]) =>
+          Promise.all(processes.filter((p) => names.includes(specName(p.name))).map((p) => p.stop(STOP_GRACE_MS).catch(() => undefined)));
+        await stopEach([GATEWAY.name]);
+        await stopEach(BUSINESS_SERVICES.map((s) => s.name));
+        await stopEach([REGISTRY.name]);
+        await stopCluster();
+        await removeRuntimeFile(dataDir).catch(() => undefined);
+        say('stopped');
+      } catch (error) {
+        writeErr(`mercato: while stopping: ${(error as Error)?.message ?? String(error)}\n`);
+        exitCode = 1;
+      } finally {
+        process.exit(exitCode);
+      }
     })();
     return shuttingDown;
   };
-  let interrupts = 0;
+  const stopIfAsked = () => {
+    if (shuttingDown) throw new StopAsked();
+  };
+  let firstInterruptAt: number | undefined;
+  let forcing = false;
   const onSignal = (signal: string) => {
-    interrupts += 1;
-    if (interrupts > 1) {
-      say('second interrupt: killing every child now');
-      for (const p of processes) p.kill();
-      void cluster?.stop().finally(() => process.exit(1));
+    firstInterruptAt ??= Date.now();
+    if (Date.now() - firstInterruptAt < SAME_INTERRUPT_MS) {
+      void shutdown(signal, 0);
       return;
     }
-    void shutdown(signal, 0);
+    if (forcing) return;
+    forcing = true;
+    say('second interrupt: killing every child now');
+    for (const p of processes) p.kill();
+    void stopCluster().finally(() => process.exit(1));
   };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // Installed before PostgreSQL starts: an interrupt at any moment stops what was started.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
+  // The last resort: whatever went wrong, the children and PostgreSQL are not left behind.
+  const onUnexpected = (error: unknown) => {
+    writeErr(`mercato: unexpected failure: ${(error as Error)?.stack ?? String(error)}\n`);
+    void shutdown('unexpected failure', 1);
+  };
+  process.on('uncaughtException', onUnexpected);
+  process.on('unhandledRejection', onUnexpected);
 
   try {
+    let adminUrl = env.DATABASE_URL;
+    const needProvisioning = BUSINESS_SERVICES.filter((s) => !env[`${s.name.toUpperCase()}_DATABASE_URL`]).map((s) => s.name);
+    if (needProvisioning.length > 0 && !adminUrl) {
+      clusterStarting = startEmbeddedPostgres(dataDir, say);
+      cluster = await clusterStarting;
+      adminUrl = cluster.adminUrl;
+      say(`PostgreSQL ${cluster.port === 0 ? '' : `on 127.0.0.1:${cluster.port} `}(embedded, data in ${dataDir})`);
+    } else if (adminUrl) {
+      say(`PostgreSQL at ${redact(adminUrl)} (DATABASE_URL)`);
+    }
+    stopIfAsked();
+
     // The pg-boss bus lives in its own `bus` database of the same cluster, unless NATS carries the events.
     const useBusDatabase = !env.NATS_URL && !env.BUS_DATABASE_URL && Boolean(adminUrl);
     const toProvision = useBusDatabase ? [...needProvisioning, 'bus'] : needProvisioning;
@@ -109,6 +151,7 @@ export async function up(options: UpOptions): Promise<void> {
     const credentials = (name: string) => ({ MERCATO_CLIENT_ID: name, MERCATO_CLIENT_SECRET: secrets.clients[name] });
     const jsonLogs = env.MERCATO_LOG_FORMAT === 'json';
     const make = (spec: ProcessSpec, index: number, extra: NodeJS.ProcessEnv) => {
+      stopIfAsked();
       const name = index === 0 ? spec.name : `${spec.name}#${index + 1}`;
       const managed = new ManagedProcess({
         name,
@@ -151,6 +194,7 @@ export async function up(options: UpOptions): Promise<void> {
     for (const s of services) s.start();
     await Promise.all(services.map(waitReady));
     // After the services are up, so their migrations have made the tables; before the gateway, so "ready" means stocked.
+    stopIfAsked();
     await seedOnFirstStart(seedMode, env, databaseUrls, say);
 
     const gateway = make(GATEWAY, 0, {
@@ -165,16 +209,16 @@ export async function up(options: UpOptions): Promise<void> {
     const publicUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${gatewayPort}`;
     await waitGatewayReady(publicUrl);
 
+    stopIfAsked();
     await writeRuntimeFile(dataDir, { registryUrl, gatewayUrl: publicUrl, pid: process.pid });
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     printStatusTable(processes);
     say(`ready in ${seconds} s: ${publicUrl}  (Ctrl-C stops everything)`);
   } catch (error) {
-    process.stderr.write(
-      `mercato: ${error instanceof UserError ? error.message : `start failed: ${(error as Error)?.message ?? String(error)}`}\n`,
-    );
-    await shutdown('start failed', 1).catch(() => undefined);
-    throw error;
+    // Stopping already (a signal during the start): that stop ends the process.
+    if (shuttingDown) return shuttingDown;
+    writeErr(`mercato: ${error instanceof UserError ? error.message : `start failed: ${(error as Error)?.message ?? String(error)}`}\n`);
+    await shutdown('start failed', 1);
   }
 }
 

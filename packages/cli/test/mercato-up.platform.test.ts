@@ -9,6 +9,7 @@ import { SERVICE_NAMES } from '@mercato/kit';
 import { waitFor } from '@mercato/kit/testing';
 import { request } from 'undici';
 import { dropServiceDatabases, freePort, launchPlatform, type PlatformProcess } from '../src/index.ts';
+import { alive, killLeftovers, stillRunningAfter } from './fixtures/processes.ts';
 
 const external = process.env.DATABASE_URL;
 const prefix = `t_up_${process.pid}`;
@@ -27,15 +28,6 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 interface ReadyBody {
   status: string;
   services: Record<string, number>;
@@ -49,6 +41,8 @@ async function getJson(url: string): Promise<{ status: number; body: ReadyBody }
 
 async function launch(): Promise<PlatformProcess> {
   return launchPlatform({
+    // As `npm start` logs: the registry's info lines as services come and go were what hung it when its supervisor died.
+    LOG_LEVEL: 'info',
     MERCATO_DATA_DIR: dataDir,
     GATEWAY_PORT: String(await freePort()),
     MERCATO_DB_PREFIX: prefix,
@@ -143,12 +137,31 @@ describe('mercato up', () => {
     assert.equal(status, 200);
   });
 
-  it('after the supervisor is killed with SIGKILL, its children stop and the next start stops the orphaned PostgreSQL', async () => {
-    const pids = [...platform.table.values()].map((p) => p.pid);
+  it('after the supervisor is killed with SIGKILL, every child stops by itself within seconds, the registry too', async () => {
+    const registry = platform.table.get('registry');
+    assert.ok(registry);
+    const children = [...platform.table.entries()].map(([name, p]) => ({ name, pid: p.pid }));
     platform.child.kill('SIGKILL');
     await platform.exited;
-    // Each child sees its IPC channel close and stops by itself.
-    await waitFor('every child to stop', () => pids.every((pid) => !alive(pid)), 20_000);
+    // Each child sees its IPC channel close and stops by itself, its stdout gone with the supervisor.
+    const left = await stillRunningAfter(
+      children.map((c) => c.pid),
+      10_000,
+    );
+    killLeftovers(left);
+    assert.equal(
+      left.includes(registry.pid),
+      false,
+      `the registry (pid ${registry.pid}) is still running 10 s after its supervisor was killed`,
+    );
+    assert.deepEqual(
+      children.filter((c) => left.includes(c.pid)).map((c) => c.name),
+      [],
+      'children still running 10 s after their supervisor was killed',
+    );
+  });
+
+  it('the next start stops the PostgreSQL the killed supervisor left running', async () => {
     platform = await launch();
     if (!external) assert.match(platform.output(), /found a PostgreSQL left running by an earlier run \(pid \d+\); stopping it first/);
     const { status } = await getJson(`${platform.gatewayUrl}/health/ready`);

@@ -10,6 +10,7 @@ const KEEPALIVE_MS = 10_000;
 export class WatchHub {
   readonly #watchers = new Set<ServerResponse>();
   readonly #keepalive: NodeJS.Timeout;
+  #closed = false;
 
   constructor() {
     this.#keepalive = setInterval(() => this.#broadcast(': keepalive\n\n'), KEEPALIVE_MS);
@@ -35,7 +36,13 @@ export class WatchHub {
     return this.#watchers.size;
   }
 
+  /** After close(), a new stream would hold the server's close until the drain bound: the route refuses it. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   close(): void {
+    this.#closed = true;
     clearInterval(this.#keepalive);
     for (const watcher of this.#watchers) watcher.end();
     this.#watchers.clear();

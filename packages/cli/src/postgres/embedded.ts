@@ -6,6 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 import { freePort, isPortFree } from '../free-port.ts';
 import { UserError } from '../user-error.ts';
 
+/** How long a fast shutdown may take before PostgreSQL is told to stop at once. */
+const POSTGRES_STOP_MS = 20_000;
+
 interface ClusterSettings {
   port: number;
   password: string;
@@ -196,7 +199,10 @@ async function startPostmaster(pgData: string, port: number): Promise<{ stop(): 
       if (child.exitCode !== null || child.signalCode !== null) return;
       // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
       child.kill('SIGINT');
+      // Bounded: if the checkpoint does not finish, SIGQUIT's "immediate" shutdown (recovery on next start).
+      const immediate = setTimeout(() => child.kill('SIGQUIT'), POSTGRES_STOP_MS);
       await exited;
+      clearTimeout(immediate);
     },
   };
 }

@@ -67,6 +67,8 @@ export function instancesRoutes(app: FastifyInstance, table: InstanceTable, hub:
   );
 
   app.get('/watch', (request, reply) => {
+    // A watch that got past the router as the registry began to close (its hooks still running).
+    if (hub.closed) throw new HttpProblem(CommonProblems.serviceUnavailable, 'The registry is stopping; watch another one or retry.');
     reply.hijack();
     hub.attach(reply.raw, table.list(), table.ttlMs / 1000);
     request.log.debug('watcher attached');
