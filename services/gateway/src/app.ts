@@ -5,6 +5,7 @@ import { ConfigError, ServiceClient, type ServiceDefinition, ServiceTokens } fro
 import { Type } from 'typebox';
 import { installCanonicalPaths } from './canonical-path.ts';
 import { installEdgeAuth } from './edge-auth.ts';
+import { OpsMetrics } from './ops-metrics.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { docsRoutes } from './routes/docs.routes.ts';
 import { healthRoutes, serviceCounts } from './routes/health.routes.ts';
@@ -79,7 +80,10 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
         ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log })
         : undefined;
       await docsRoutes(app, discovery, opsTokens);
-      opsRoutes(app, discovery, opsTokens);
+      const opsMetrics = new OpsMetrics({ discovery, tokens: opsTokens, log });
+      opsMetrics.start();
+      app.addHook('onClose', async () => opsMetrics.stop());
+      opsRoutes(app, discovery, opsTokens, opsMetrics);
       proxyRoutes(app, discovery, serviceTokens);
     },
     async readiness({ discovery }) {

@@ -211,6 +211,7 @@ describe('API5 broken function level authorization: every admin route, as anonym
     ['POST', '/api/admin/orders/{id}/ship', () => `/api/admin/orders/${aliceOrder}/ship`, { carrier: 'x', trackingNumber: 'y' }],
     ['GET', '/api/admin/payments/{orderId}', () => `/api/admin/payments/${aliceOrder}`],
     ['GET', '/api/ops/services', () => '/api/ops/services'],
+    ['GET', '/api/ops/metrics', () => '/api/ops/metrics'],
     ['GET', '/api/ops/dead-letters', () => '/api/ops/dead-letters'],
     ['POST', '/api/ops/dead-letters/{service}/{id}/replay', () => '/api/ops/dead-letters/orders/1/replay'],
   ];
@@ -238,6 +239,16 @@ describe('API5 broken function level authorization: every admin route, as anonym
         name,
       );
     }
+    await call(base, 'GET', '/api/ops/metrics', { token: admin });
+    for (let i = 0; i < 30; i++) await call(base, 'GET', '/api/products');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const metrics = await call(base, 'GET', '/api/ops/metrics', { token: admin });
+    assert.equal(metrics.status, 200);
+    assert.ok(!Number.isNaN(Date.parse(metrics.body.at)));
+    const catalog = metrics.body.services.find((s: any) => s.name === 'catalog');
+    assert.ok(catalog.rps > 0 && catalog.p99Ms > 0 && catalog.errorRate === 0, JSON.stringify(catalog));
+    assert.equal(metrics.body.services.length, 7);
+    assert.deepEqual(Object.keys(metrics.body.bus).sort(), ['backlog', 'deadLetters']);
     const letters = await call(base, 'GET', '/api/ops/dead-letters', { token: admin });
     assert.equal(letters.status, 200);
     assert.deepEqual(Object.keys(letters.body).sort(), ['items', 'nextCursor']);
@@ -360,6 +371,7 @@ describe('API9 improper inventory management', () => {
       '/api/admin/payments/{orderId}',
       '/api/storefront/products/{idOrSlug}',
       '/api/ops/services',
+      '/api/ops/metrics',
       '/api/ops/dead-letters',
     ]) {
       assert.ok(paths.includes(route), `${route} is not in /docs (has ${paths.join(', ')})`);

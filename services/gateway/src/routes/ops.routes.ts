@@ -2,6 +2,7 @@ import { CommonProblems, type Discovery, HttpProblem, SERVICE_NAMES, type Servic
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { request } from 'undici';
+import type { OpsMetrics } from '../ops-metrics.ts';
 
 /** One call to one instance's operator path; the gateway's ops credential, never its anonymous-call token. */
 const OPS_CALL_TIMEOUT_MS = 2_000;
@@ -32,7 +33,7 @@ interface ServiceDeadLetter {
  * The operators' view through the gateway (API.md "Health and operations"), admin only: the live
  * instances from discovery, and every service's dead letters gathered with the `gateway-ops` credential.
  */
-export function opsRoutes(app: FastifyInstance, discovery: Discovery, opsTokens: ServiceTokens | undefined): void {
+export function opsRoutes(app: FastifyInstance, discovery: Discovery, opsTokens: ServiceTokens | undefined, metrics: OpsMetrics): void {
   const admin = { config: { access: 'admin' as const } };
 
   async function opsCall(service: string, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown }> {
@@ -69,6 +70,8 @@ export function opsRoutes(app: FastifyInstance, discovery: Discovery, opsTokens:
       instances: discovery.instances(name).map(({ id, url, status, startedAt }) => ({ id, url, status, startedAt })),
     })),
   }));
+
+  app.get('/api/ops/metrics', admin, async () => metrics.snapshot());
 
   app.get('/api/ops/dead-letters', { ...admin, schema: { querystring: DeadLetterQuery } }, async (request) => {
     const { limit } = request.query as { limit: number };
