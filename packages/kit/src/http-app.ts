@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors.ts';
+import { clientErrorHandler, frameworkErrorHandler, installBareAnswers } from './http/framework-errors.ts';
 import { installInputRules } from './http/input-rules.ts';
 import { installMetrics, type Metrics } from './metrics.ts';
-import { installProblemHandlers } from './problem.ts';
+import { CommonProblems, HttpProblem, installProblemHandlers } from './problem.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -35,10 +35,11 @@ export function createHttpApp(options: {
 }): FastifyInstance {
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
-    ...(options.https ? { https: options.https } : {}),
+    // Node's answer to an HTTP/1.1 request without Host is a bare 400: the check is a hook below instead.
+    ...(options.https ? { https: { ...options.https, requireHostHeader: false } } : {}),
     requestTimeout,
     // Node checks those bounds this often (its default, 30 s, would let a slow client stay twice as long).
-    http: { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout), connectionsCheckingInterval: 1_000 },
+    http: { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout), connectionsCheckingInterval: 1_000, requireHostHeader: false },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     loggerInstance: options.log,
@@ -49,8 +50,16 @@ export function createHttpApp(options: {
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
   installInputRules(app);
+  installBareAnswers(app, requestIdOf);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // RFC 9112 §3.2: an HTTP/1.1 request must name its host.
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new HttpProblem(CommonProblems.validation, 'An HTTP/1.1 request must carry a Host header.', {
+        extensions: { errors: [{ header: 'host', detail: 'is required' }] },
+        headers: { connection: 'close' },
+      });
+    }
   });
   installProblemHandlers(app);
   installMetrics(app, options.metrics);

@@ -34,6 +34,7 @@ export const CommonProblems = {
   methodNotAllowed: { type: `${BASE}method-not-allowed`, title: 'Method not allowed', status: 405 },
   conflict: { type: `${BASE}conflict`, title: 'Conflict', status: 409 },
   requestTimeout: { type: `${BASE}request-timeout`, title: 'The request took too long to arrive', status: 408 },
+  expectationFailed: { type: `${BASE}expectation-failed`, title: 'Expectation not supported', status: 417 },
   bodyTooLarge: { type: `${BASE}body-too-large`, title: 'Request body too large', status: 413 },
   uriTooLong: { type: `${BASE}uri-too-long`, title: 'URI too long', status: 414 },
   headersTooLarge: { type: `${BASE}headers-too-large`, title: 'Request headers too large', status: 431 },
@@ -125,14 +126,16 @@ function problemForFastifyError(error: FastifyError): { problem: ProblemType; de
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
     return { problem: CommonProblems.malformedBody, detail: 'The request body could not be read.' };
   }
-  if (isDatabaseUnavailable(error)) {
-    return { problem: CommonProblems.serviceUnavailable, detail: 'The service cannot reach its database right now; try again shortly.' };
-  }
+  // Before the database check: a client gone mid-body is Node's "aborted" with code ECONNRESET, which
+  // Fastify marks 400; read as the database unreachable, it was a 503 and an error in the log.
   const status = error.statusCode ?? 500;
   if (status === 413) return { problem: CommonProblems.bodyTooLarge, detail: 'The request body is over the limit of 1 MiB.' };
   if (status >= 400 && status < 500) {
     const known = Object.values(CommonProblems).find((p) => p.status === status);
     return { problem: known ?? { type: `${BASE}client-error`, title: 'Bad request', status }, detail: error.message };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { problem: CommonProblems.serviceUnavailable, detail: 'The service cannot reach its database right now; try again shortly.' };
   }
   return { problem: CommonProblems.internal, detail: 'Something went wrong on our side; it has been logged.' };
 }

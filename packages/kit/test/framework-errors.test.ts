@@ -35,6 +35,17 @@ describe('framework and connection errors are problem+json', () => {
     ['an unknown method', `FOO /api/products/x HTTP/1.1\r\n${close}`, 400],
     ['a line that is not HTTP', 'HELLO\r\n\r\n', 400],
     [
+      'CONNECT (this is no proxy; Node alone dropped the connection without an answer)',
+      'CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n',
+      405,
+    ],
+    ['an Expect other than 100-continue (Node alone answers an empty 417)', `GET /api/products/x HTTP/1.1\r\nExpect: foo\r\n${close}`, 417],
+    [
+      'an HTTP/1.1 request without Host (Node alone answers an empty 400)',
+      'GET /api/products/x HTTP/1.1\r\nConnection: close\r\n\r\n',
+      400,
+    ],
+    [
       'Content-Length with Transfer-Encoding (request smuggling)',
       'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
       400,

@@ -24,6 +24,10 @@ before(async () => {
         app.get('/db-full', async () => {
           throw Object.assign(new Error('remaining connection slots are reserved'), { code: '53300' });
         });
+        app.get('/client-gone', async () => {
+          // What Fastify passes on when the client closes in the middle of its body.
+          throw Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+        });
         app.get('/gone', async () => {
           throw new HttpProblem({ type: 'https://mercato.dev/problems/thing-gone', title: 'Thing gone', status: 410 }, 'It went away.');
         });
@@ -126,5 +130,11 @@ describe('problem+json errors', () => {
     assert.equal(answer.statusCode, 503);
     assert.equal(answer.headers['retry-after'], '1');
     assert.equal(answer.json().type, 'https://mercato.dev/problems/service-unavailable');
+  });
+
+  it('a client that goes away mid-body (ECONNRESET, marked 400) is the client’s error, not the database unreachable', async () => {
+    const answer = await service.app.inject({ method: 'GET', url: '/client-gone' });
+    assert.equal(answer.statusCode, 400);
+    isProblem(answer);
   });
 });

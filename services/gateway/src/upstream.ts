@@ -48,6 +48,12 @@ export function forward(
   const extraHeaders: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) extraHeaders[name.toLowerCase()] = value;
   const body = request.body;
+  // reply-from decodes the whole source URL and refuses one that reads as a traversal: a query such as
+  // `?q=../x` (API.md: the canonical-path rule covers the path only) threw before any I/O and came back
+  // as a 500 that counted against the service. The query travels verbatim beside the path instead.
+  const queryAt = path.indexOf('?');
+  const pathname = queryAt === -1 ? path : path.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : path.slice(queryAt + 1);
   const maxAttempts = IDEMPOTENT_METHODS.has(request.method) ? resilience.attempts : 1;
 
   const exchange = () =>
@@ -63,7 +69,22 @@ export function forward(
       const tried = new Set<string>();
       const send = (instance: Instance) => {
         tried.add(instance.url);
-        reply.from(`${instance.url}${path}`, {
+        try {
+          sendTo(instance);
+        } catch (error) {
+          // Refused before anything was sent (reply-from takes a canonical segment such as `...` or `..x`
+          // for a traversal): the request's fault, never the service's.
+          done(false);
+          request.log.info({ service, err: error }, 'request path cannot be forwarded');
+          if (!reply.sent)
+            sendProblem(reply, CommonProblems.validation, 'This path cannot be forwarded as sent.', {
+              errors: [{ parameter: 'path', detail: 'holds a segment the gateway does not forward' }],
+            });
+        }
+      };
+      const sendTo = (instance: Instance) => {
+        reply.from(`${instance.url}${pathname}`, {
+          queryString: () => query,
           timeout: UPSTREAM_TIMEOUT_MS,
           // The body is the raw bytes received; passed with its content type, reply-from sends it unchanged
           // (left to itself it would JSON-encode a Buffer into {"type":"Buffer",...}).

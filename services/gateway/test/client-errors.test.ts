@@ -41,7 +41,7 @@ before(async () => {
       name: 'catalog',
       routes(app) {
         app.get('/api/products', { config: { anyQuery: true } }, async (request) => {
-          seen.push({ ...request.headers });
+          seen.push({ ...request.headers, ':query': request.url.split('?')[1] });
           return { items: [], nextCursor: null };
         });
         app.post('/api/products', async (request) => {
@@ -112,5 +112,26 @@ describe("a client's error never opens an upstream's circuit", () => {
     }
     assert.equal(seen.length, 0);
     assert.equal((await call('/api/products?q=caf%C3%A9')).status, 200, 'valid UTF-8 passes, and the circuit is closed');
+  });
+
+  it('a query holding ../ travels verbatim (the path rule is not the query rule); a segment reply-from refuses (…, ..x) is 400, never a 500', async () => {
+    seen.length = 0;
+    for (let i = 0; i < 4; i++) {
+      for (const query of ['q=../etc', 'q=%2F..%2F', '%2F..%2F&q=a']) {
+        const answer = await call(`/api/products?${query}`);
+        assert.equal(answer.status, 200, `${query}: ${answer.status} ${answer.body}`);
+      }
+      for (const path of ['/api/products/...', '/api/products/..x', '/api/products/a../b']) {
+        const answer = await call(path);
+        assert.equal(answer.status, 400, `${path}: ${answer.status} ${answer.body}`);
+        assert.match(answer.type, /application\/problem\+json/);
+      }
+    }
+    assert.deepEqual(
+      seen.map((headers) => headers[':query']),
+      Array.from({ length: 4 }, () => ['q=../etc', 'q=%2F..%2F', '%2F..%2F&q=a']).flat(),
+      'the service saw each query string as sent',
+    );
+    assert.equal((await call('/api/products')).status, 200, 'the circuit is still closed');
   });
 });

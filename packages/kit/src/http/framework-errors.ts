@@ -1,5 +1,6 @@
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommonProblems, type ProblemType, sendProblem } from '../problem.ts';
 
@@ -41,6 +42,21 @@ function problemForClientError(code: string | undefined): { problem: ProblemType
   }
 }
 
+/** A whole problem+json answer, for writing straight to a socket (no Fastify reply exists yet). */
+function rawProblem(problem: ProblemType, detail: string, headers: Record<string, string> = {}): string {
+  const body = JSON.stringify({ type: problem.type, title: problem.title, status: problem.status, detail });
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return (
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n` +
+    lines.join('') +
+    'Content-Type: application/problem+json; charset=utf-8\r\n' +
+    'X-Content-Type-Options: nosniff\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Connection: close\r\n\r\n' +
+    body
+  );
+}
+
 /**
  * Connection-level errors Node raises before Fastify sees a request (headers too large, a request
  * that arrives too slowly, a line that is not HTTP): answered as problem+json, then the connection closes.
@@ -51,13 +67,42 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     return;
   }
   const { problem, detail } = problemForClientError(error.code);
-  const body = JSON.stringify({ type: problem.type, title: problem.title, status: problem.status, detail });
-  socket.end(
-    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n` +
-      'Content-Type: application/problem+json; charset=utf-8\r\n' +
-      'X-Content-Type-Options: nosniff\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
+  socket.end(rawProblem(problem, detail));
+}
+
+/**
+ * Requests Node answers by itself before Fastify sees them, answered as problem+json like the rest
+ * (API.md "Conventions"), with the request id and the headers every answer carries:
+ * - `Expect` other than `100-continue`: Node's own 417 had no body at all;
+ * - `CONNECT`: with no listener Node dropped the connection without a word. This is no proxy → 405.
+ */
+export function installBareAnswers(app: FastifyInstance, requestId: (request: IncomingMessage) => string): void {
+  const headersFor = (request: IncomingMessage) => ({ 'x-request-id': requestId(request), ...alwaysHeaders.get(app) });
+  app.server.on('checkExpectation', (request, response) => {
+    const problem = CommonProblems.expectationFailed;
+    const body = JSON.stringify({
+      type: problem.type,
+      title: problem.title,
+      status: problem.status,
+      detail: `Only "Expect: 100-continue" is supported, not "${String(request.headers.expect).slice(0, 100)}".`,
+    });
+    response.writeHead(problem.status, {
+      ...headersFor(request),
+      'content-type': 'application/problem+json; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'content-length': Buffer.byteLength(body),
+      // The body the client holds back may still come: it is no request of its own.
+      connection: 'close',
+    });
+    response.end(body);
+  });
+  app.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      rawProblem(CommonProblems.methodNotAllowed, 'CONNECT is for proxies, and this server is not one.', {
+        ...headersFor(request),
+        Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+      }),
+    );
+  });
 }

@@ -17,28 +17,35 @@ function invalid(pointer: string, detail: string): HttpProblem {
   });
 }
 
-/** The first value breaking API.md's text and number rules, as a problem; undefined when all is well. */
-function firstBrokenRule(value: unknown, pointer: string, key: string): HttpProblem | undefined {
-  if (typeof value === 'string') {
-    const rule = key === MULTILINE_FIELD ? CONTROL_BUT_NEWLINE_AND_TAB : CONTROL;
-    return rule.test(value) ? invalid(pointer, 'must not hold control characters') : undefined;
-  }
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : invalid(pointer, 'must be a finite number');
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const broken = firstBrokenRule(item, `${pointer}/${index}`, key);
-      if (broken) return broken;
-    }
-    return undefined;
-  }
-  if (value && typeof value === 'object') {
-    for (const [name, item] of Object.entries(value)) {
-      const at = `${pointer}/${escapePointer(name)}`;
-      if (CONTROL.test(name)) return invalid(at, 'is a field name with control characters');
+/**
+ * The first value breaking API.md's text and number rules, as a problem; undefined when all is well.
+ * Walks the value depth first with its own stack: JSON.parse takes any nesting a 1 MiB body can
+ * hold, and a recursive walk overflowed the call stack on `[[[[…]]]]` (a 500 from every service).
+ */
+function firstBrokenRule(root: unknown): HttpProblem | undefined {
+  // `name` is set for an object's field: its name is checked before its value, as a recursive walk would.
+  const pending: { value: unknown; pointer: string; key: string; name?: string }[] = [{ value: root, pointer: '', key: '' }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, pointer, key, name } = next;
+    if (name !== undefined) {
+      if (CONTROL.test(name)) return invalid(pointer, 'is a field name with control characters');
       // JSON.parse makes "__proto__" an own field; a later spread or merge would turn it into a prototype.
-      if (name === '__proto__' || name === 'constructor') return invalid(at, 'is not an allowed field');
-      const broken = firstBrokenRule(item, at, name);
-      if (broken) return broken;
+      if (name === '__proto__' || name === 'constructor') return invalid(pointer, 'is not an allowed field');
+    }
+    if (typeof value === 'string') {
+      const rule = key === MULTILINE_FIELD ? CONTROL_BUT_NEWLINE_AND_TAB : CONTROL;
+      if (rule.test(value)) return invalid(pointer, 'must not hold control characters');
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return invalid(pointer, 'must be a finite number');
+    } else if (Array.isArray(value)) {
+      // Pushed last first, so they come off in order; an item keeps its array's field name.
+      for (let index = value.length - 1; index >= 0; index--) pending.push({ value: value[index], pointer: `${pointer}/${index}`, key });
+    } else if (value && typeof value === 'object') {
+      const fields = Object.entries(value);
+      for (let index = fields.length - 1; index >= 0; index--) {
+        const [field, item] = fields[index] as [string, unknown];
+        pending.push({ value: item, pointer: `${pointer}/${escapePointer(field)}`, key: field, name: field });
+      }
     }
   }
   return undefined;
@@ -63,6 +70,6 @@ export function jsonBodyProblem(body: Buffer): { value?: unknown; problem?: Http
   } catch {
     return { problem: new HttpProblem(CommonProblems.malformedBody, 'The request body is not valid JSON.') };
   }
-  const broken = firstBrokenRule(value, '', '');
+  const broken = firstBrokenRule(value);
   return broken ? { problem: broken } : { value };
 }
