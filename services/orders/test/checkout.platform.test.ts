@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,13 @@ let admin: string;
 
 const CURRENCY = 'USD';
 const price = (amount: number) => ({ amount, currency: CURRENCY });
+
+/** The PostgreSQL the platform runs on: DATABASE_URL's, or the one `mercato up` embedded in its data directory. */
+async function platformAdminUrl(): Promise<string> {
+  if (external) return external;
+  const settings = JSON.parse(await readFile(join(dataDir, 'postgres.json'), 'utf8')) as { port: number; password: string };
+  return `postgres://postgres:${encodeURIComponent(settings.password)}@127.0.0.1:${settings.port}/postgres`;
+}
 
 async function createProduct(sku: string, amount: number, onHand: number): Promise<void> {
   const product = {
@@ -116,7 +123,7 @@ describe('checkout', () => {
     assert.equal((await shopper.final(placed.body.id)).status, 'confirmed');
     const leaks: string[] = [];
     for (const service of ['orders', 'payments', 'bus']) {
-      const url = new URL(external ?? assert.fail('the test runner sets DATABASE_URL'));
+      const url = new URL(await platformAdminUrl());
       url.pathname = `/${prefix}_${service}`;
       const client = new pg.Client({ connectionString: url.toString() });
       await client.connect();
