@@ -169,11 +169,16 @@ export async function up(options: UpOptions): Promise<void> {
 
     let registryUrl = '';
     // Only a service holding its own credential may register as itself (no rogue identity instances).
-    const registry = make(REGISTRY, 0, { PORT: '0', REGISTRY_SERVICE_CLIENTS: clientSecretHashes(secrets.clients) });
+    const registry = make(REGISTRY, 0, {
+      PORT: registryPort(env.MERCATO_REGISTRY_PORT),
+      REGISTRY_SERVICE_CLIENTS: clientSecretHashes(secrets.clients),
+    });
     registry.start();
-    registryUrl = (await waitReady(registry)).url;
+    const registryListensAt = (await waitReady(registry)).url;
     // A restarted registry must come back where every instance looks for it.
-    registry.options.env.PORT = new URL(registryUrl).port;
+    registry.options.env.PORT = new URL(registryListensAt).port;
+    // Where instances reach it: itself, or an address in front of it (a load balancer, a test's TCP proxy).
+    registryUrl = env.MERCATO_REGISTRY_URL ?? registryListensAt;
 
     const services = BUSINESS_SERVICES.flatMap((spec) =>
       Array.from({ length: options.scale[spec.name] ?? 1 }, (_, i) =>
@@ -255,6 +260,15 @@ async function waitGatewayReady(url: string): Promise<void> {
 }
 
 /** A crashed child cannot deregister itself; doing it for it spares callers a TTL of dead routes. */
+function registryPort(value: string | undefined): string {
+  if (value === undefined) return '0';
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UserError(`MERCATO_REGISTRY_PORT must be a whole number from 1 to 65535 (got ${JSON.stringify(value)}).`);
+  }
+  return value;
+}
+
 async function forgetInstance(registryUrl: string, last: ChildReadyMessage | undefined, supervisor: ClientCredentials): Promise<void> {
   if (!last || !registryUrl || last.service === 'registry') return;
   try {

@@ -2,8 +2,8 @@
 /**
  * `npm run test:faults`: infrastructure faults in the middle of a checkout burst, each bounded and
  * automatic, against the whole platform as `npm start` runs it. The platform uses this test's own
- * embedded PostgreSQL (never the machine's daemons), with the bus reached through a TCP proxy the
- * test can cut. Per fault: orders lost (must be 0), double captures (must be 0), placements that
+ * embedded PostgreSQL (never the machine's daemons), with the bus and the registry reached through
+ * TCP proxies the test can cut. Per fault: orders lost (must be 0), double captures (must be 0), placements that
  * failed at first try (the shopper retried with the same Idempotency-Key), and the time from the
  * end of the fault until a new checkout is confirmed. docs/reliability.md tabulates the results.
  */
@@ -26,6 +26,7 @@ let pgDir: string;
 let dataDir: string;
 let cluster: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
 let busProxy: TcpProxy;
+let registryProxy: TcpProxy;
 let platform: PlatformProcess;
 let base: string;
 let admin: string;
@@ -130,6 +131,9 @@ before(async () => {
   const bus = new URL(urls.get('bus') ?? assert.fail('no bus database'));
   busProxy = await createTcpProxy(bus.hostname, Number(bus.port));
   bus.port = String(busProxy.port);
+  // Every instance reaches the registry through a proxy the test can cut; the registry itself listens behind it.
+  const registryPort = await freePort();
+  registryProxy = await createTcpProxy('127.0.0.1', registryPort);
   dataDir = await mkdtemp(join(tmpdir(), 'mercato-faults-'));
   await chmod(dataDir, 0o755);
   platform = await launchPlatform({
@@ -138,6 +142,8 @@ before(async () => {
     MERCATO_DB_PREFIX: prefix,
     DATABASE_URL: cluster.adminUrl,
     BUS_DATABASE_URL: bus.toString(),
+    MERCATO_REGISTRY_PORT: String(registryPort),
+    MERCATO_REGISTRY_URL: `http://127.0.0.1:${registryProxy.port}`,
     MERCATO_SEED: 'none',
     MERCATO_ADMIN_EMAIL: ADMIN.email,
     MERCATO_ADMIN_PASSWORD: ADMIN.password,
@@ -167,6 +173,7 @@ after(async () => {
   process.stdout.write(`\nfault results (docs/reliability.md):\n${results.map((r) => JSON.stringify(r)).join('\n')}\n`);
   await platform?.stop();
   await busProxy?.close();
+  await registryProxy?.close();
   await cluster?.stop();
   await rm(dataDir, { recursive: true, force: true });
   await rm(pgDir, { recursive: true, force: true });
@@ -179,6 +186,16 @@ describe('checkouts through infrastructure faults', () => {
         busProxy.cut();
         await sleep(5_000);
         busProxy.restore();
+      }),
+    );
+  });
+
+  it('the registry cut off for 5 s (every instance loses it: heartbeats, watch streams)', async () => {
+    assertHeld(
+      await burstThrough('registry cut off 5 s (TCP proxy)', async () => {
+        registryProxy.cut();
+        await sleep(5_000);
+        registryProxy.restore();
       }),
     );
   });
