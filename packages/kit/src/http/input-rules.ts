@@ -2,7 +2,7 @@ import AjvCompiler from '@fastify/ajv-compiler';
 import type { FastifyInstance, FastifyRequest, preValidationHookHandler, RouteOptions } from 'fastify';
 import { requireAdmin, requireUser } from '../auth/auth-hook.ts';
 import { CommonProblems, HttpProblem, type ProblemFieldError } from '../problem.ts';
-import { jsonBodyProblem } from './json-body.ts';
+import { CONTROL, jsonBodyProblem } from './json-body.ts';
 
 /**
  * API.md's input rules, once for every route of every service (audit [6] items 5, 9 and 10):
@@ -29,8 +29,6 @@ const NO_QUERY = { type: 'object', properties: {}, additionalProperties: false }
 const PLAIN_INTEGER = /^[0-9]{1,15}$/;
 const PLAIN_SIGNED_INTEGER = /^-?[0-9]{1,15}$/;
 const PLAIN_DECIMAL = /^-?[0-9]{1,15}(\.[0-9]{1,15})?$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const userOnly: preValidationHookHandler = async (request) => void requireUser(request);
 const adminOnly: preValidationHookHandler = async (request) => void requireAdmin(request);

@@ -1,7 +1,8 @@
 import { CommonProblems, HttpProblem } from '../problem.ts';
 
+/** U+0000–U+001F and U+007F: API.md's control characters, refused in bodies, queries and paths. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: a description may hold \n and \t, nothing else
 const CONTROL_BUT_NEWLINE_AND_TAB = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 /** The only field that may hold `\n` and `\t` (API.md: a product's description). */
