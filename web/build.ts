@@ -1,0 +1,58 @@
+/**
+ * The web app's build, as the platform uses it: `mercato up` calls `ensureWebBuilt()` so a fresh
+ * clone's `npm install && npm start` serves the app with no third command, and an edited source
+ * is rebuilt on the next start; the gateway serves `webDistDir`. `npm run build -w @mercato/web`
+ * builds unconditionally (`--force`).
+ */
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+/** Where the built app lives: `index.html` and hashed files under `assets/`. */
+export const webDistDir = join(ROOT, 'dist');
+/** Written last by a build: a build that stopped half way is never taken for a finished one. */
+const STAMP = join(webDistDir, '.build-stamp');
+const INPUTS = ['index.html', 'src', 'vite.config.ts', 'package.json'];
+
+async function newestInput(path: string): Promise<number> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = info.mtimeMs;
+  for (const entry of await readdir(path)) newest = Math.max(newest, await newestInput(join(path, entry)));
+  return newest;
+}
+
+/** Why the app needs a build, or undefined when `dist/` is complete and newer than every source file. */
+export async function staleReason(): Promise<string | undefined> {
+  const stamp = await readFile(STAMP, 'utf8').catch(() => undefined);
+  if (stamp === undefined) return 'not built yet';
+  let newest = 0;
+  for (const input of INPUTS) newest = Math.max(newest, await newestInput(join(ROOT, input)));
+  return newest > Number(stamp) ? 'sources changed since the last build' : undefined;
+}
+
+/** Builds the app with Vite (imported only when a build is needed, so a built image never loads it). */
+export async function buildWeb(): Promise<void> {
+  const startedAt = Date.now();
+  const { build } = await import('vite');
+  await build({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  await writeFile(STAMP, String(startedAt));
+}
+
+/** Builds when missing or stale; says why through `say`. Resolves with whether it built. */
+export async function ensureWebBuilt(say: (line: string) => void = () => {}): Promise<boolean> {
+  const reason = await staleReason();
+  if (!reason) return false;
+  say(`building the web app (${reason})…`);
+  const startedAt = performance.now();
+  await buildWeb();
+  say(`web app built in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  return true;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--force')) await buildWeb();
+  else await ensureWebBuilt((line) => process.stdout.write(`${line}\n`));
+}
