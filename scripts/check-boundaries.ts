@@ -39,7 +39,7 @@ for (const top of ['services', 'packages']) {
           : target.startsWith('services/')
             ? target.split('/')[1]
             : undefined;
-        const isService = otherService && !['kit', 'contracts', 'cli'].includes(otherService);
+        const isService = otherService && !['kit', 'contracts', 'cli', 'web'].includes(otherService);
         if (isService && otherService !== owner) problems.push(`${rel}: a service imports another service (${spec})`);
       }
       if (inDomain && !inTest && IO_MODULES.test(spec)) problems.push(`${rel}: domain code imports ${spec}; keep I/O out of domain/`);
