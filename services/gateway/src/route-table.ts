@@ -13,5 +13,6 @@ export const ROUTE_TABLE: readonly { prefix: string; service: ServiceName }[] = 
   { prefix: '/api/orders', service: 'orders' },
   { prefix: '/api/admin/orders', service: 'orders' },
   { prefix: '/api/admin/payments', service: 'payments' },
+  { prefix: '/api/admin/inventory', service: 'inventory' },
   { prefix: '/api/recommendations', service: 'recommendations' },
 ];

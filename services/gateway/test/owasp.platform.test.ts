@@ -210,6 +210,8 @@ describe('API5 broken function level authorization: every admin route, as anonym
     ['GET', '/api/admin/orders', () => '/api/admin/orders'],
     ['POST', '/api/admin/orders/{id}/ship', () => `/api/admin/orders/${aliceOrder}/ship`, { carrier: 'x', trackingNumber: 'y' }],
     ['GET', '/api/admin/payments/{orderId}', () => `/api/admin/payments/${aliceOrder}`],
+    // An invalid limit: 401 and 403 still come first.
+    ['GET', '/api/admin/inventory', () => '/api/admin/inventory?limit=0'],
     ['GET', '/api/ops/services', () => '/api/ops/services'],
     ['GET', '/api/ops/metrics', () => '/api/ops/metrics'],
     ['GET', '/api/ops/dead-letters', () => '/api/ops/dead-letters'],
@@ -369,6 +371,7 @@ describe('API9 improper inventory management', () => {
       '/api/admin/orders',
       '/api/admin/orders/{id}/ship',
       '/api/admin/payments/{orderId}',
+      '/api/admin/inventory',
       '/api/storefront/products/{idOrSlug}',
       '/api/ops/services',
       '/api/ops/metrics',

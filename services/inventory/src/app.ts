@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '@mercato/kit';
 import { Type } from 'typebox';
 import { inventoryHandlers } from './handlers.ts';
 import { ReservationSweeper } from './reservation-sweeper.ts';
+import { adminStockRoutes } from './routes/admin-stock.routes.ts';
 import { reservationRoutes } from './routes/reservations.routes.ts';
 import { stockRoutes } from './routes/stock.routes.ts';
 import { InventoryStore } from './store.ts';
@@ -30,6 +31,7 @@ export function inventoryDefinition(): ServiceDefinition<(typeof InventoryConfig
       store = new InventoryStore(database.db, outbox);
       sweeper = new ReservationSweeper(store, log);
       stockRoutes(app, store);
+      adminStockRoutes(app, store);
       reservationRoutes(app, store, config.INVENTORY_RESERVATION_TTL_SECONDS);
     },
     async beforeListen({ config }) {

@@ -9,6 +9,12 @@ export interface StockRow {
   available: number;
 }
 
+export interface StockPage {
+  items: StockRow[];
+  /** The last SKU of a full page when more rows follow, to continue after; null on the last page. */
+  lastSku: string | null;
+}
+
 export interface ReservationOutcome {
   id: string;
   status: ReservationStatus;
@@ -40,6 +46,20 @@ export class InventoryStore {
     const { rows } = await sql<{ sku: string; available: number }>`
       select sku, on_hand - reserved as available from stock where sku = any(${skus}::text[]) order by sku`.execute(this.#db);
     return rows;
+  }
+
+  /**
+   * Staff's stock list, in SKU order: a page of at most `limit` rows after the SKU `after` (the
+   * stock table's primary key serves both the order and the seek, so a page costs the same at any
+   * depth), narrowed to `skus` when given (unknown ones are simply not there).
+   */
+  async stockPage(query: { limit: number; after?: string; skus?: readonly string[] }): Promise<StockPage> {
+    const { rows } = await sql<{ sku: string; on_hand: number; reserved: number }>`
+      select sku, on_hand, reserved from stock
+      where true ${query.skus ? sql`and sku = any(${query.skus}::text[])` : sql``} ${query.after === undefined ? sql`` : sql`and sku > ${query.after}`}
+      order by sku limit ${query.limit + 1}`.execute(this.#db);
+    const items = rows.slice(0, query.limit).map(stockRow);
+    return { items, lastSku: rows.length > query.limit ? (items.at(-1)?.sku ?? null) : null };
   }
 
   /** Sets on hand; refuses (undefined) to go below what is reserved. */

@@ -1,13 +1,35 @@
-import { HttpProblem, requireAdmin, transaction } from '@mercato/kit';
+import { CommonProblems, HttpProblem, requireAdmin, transaction } from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { InventoryProblems } from '../errors.ts';
 import type { InventoryStore } from '../store.ts';
 
-const Sku = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' });
+/** What a SKU may look like; the PUT below is the only writer of stock rows, so every stored SKU matches. */
+export const SKU_PATTERN = '^[A-Za-z0-9._-]+$';
+export const SKU_MAX_LENGTH = 64;
+const Sku = Type.String({ minLength: 1, maxLength: SKU_MAX_LENGTH, pattern: SKU_PATTERN });
 const SkuParams = Type.Object({ sku: Sku }, { additionalProperties: false });
-/** `skus=a,b,c`: at most 100 (API.md). */
-const SkusQuery = Type.Object({ skus: Type.String({ minLength: 1, maxLength: 6600 }) }, { additionalProperties: false });
+/** `skus=a,b,c`: at most 100 (API.md); 6600 characters is 100 SKUs of 64 characters and their commas. */
+export const SkusParam = Type.String({ minLength: 1, maxLength: 6600 });
+const SkusQuery = Type.Object({ skus: SkusParam }, { additionalProperties: false });
+
+/** The distinct SKUs of `skus=a,b,c` (blanks dropped), or 400 over 100 of them. */
+export function requestedSkus(text: string): string[] {
+  const skus = [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (skus.length > 100) {
+    throw new HttpProblem(CommonProblems.validation, `At most 100 SKUs per call (got ${skus.length}).`, {
+      extensions: { errors: [{ parameter: 'skus', detail: 'at most 100 SKUs' }] },
+    });
+  }
+  return skus;
+}
 
 export function stockRoutes(app: FastifyInstance, store: InventoryStore): void {
   app.get('/api/inventory/:sku', { schema: { params: SkuParams } }, async (request) => {
@@ -18,22 +40,7 @@ export function stockRoutes(app: FastifyInstance, store: InventoryStore): void {
   });
 
   app.get('/api/inventory', { schema: { querystring: SkusQuery } }, async (request) => {
-    const skus = [
-      ...new Set(
-        (request.query as { skus: string }).skus
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ),
-    ];
-    if (skus.length > 100) {
-      throw new HttpProblem(
-        { type: 'https://mercato.dev/problems/validation', title: 'Your request is not valid', status: 400 },
-        `At most 100 SKUs per call (got ${skus.length}).`,
-        { extensions: { errors: [{ parameter: 'skus', detail: 'at most 100 SKUs' }] } },
-      );
-    }
-    return { items: await store.available(skus) };
+    return { items: await store.available(requestedSkus((request.query as { skus: string }).skus)) };
   });
 
   app.put(
