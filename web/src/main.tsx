@@ -1,6 +1,7 @@
 import { render } from 'preact';
+import { App } from './app.tsx';
+import { keepSessionFresh } from './lib/api.ts';
+import './styles.css';
 
-function App() {
-  return <main><h1>Mercato</h1></main>;
-}
+keepSessionFresh();
 render(<App />, document.getElementById('app') as HTMLElement);

@@ -1,0 +1,21 @@
+import { createStore } from './store.ts';
+
+export interface Toast {
+  id: number;
+  text: string;
+  tone: 'info' | 'error' | 'success';
+}
+
+export const toasts = createStore<Toast[]>([]);
+let next = 1;
+
+/** A short message in the corner (the status region reads it out); it goes by itself. */
+export function toast(text: string, tone: Toast['tone'] = 'info'): void {
+  const id = next++;
+  toasts.set([...toasts.get(), { id, text, tone }]);
+  setTimeout(() => dismiss(id), tone === 'error' ? 8_000 : 4_000);
+}
+
+export function dismiss(id: number): void {
+  toasts.set(toasts.get().filter((t) => t.id !== id));
+}

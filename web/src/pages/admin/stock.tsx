@@ -1,0 +1,148 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../../lib/api.ts';
+import { ApiError, describeError } from '../../lib/problem.ts';
+import { useTitle } from '../../lib/title.ts';
+import { toast } from '../../lib/toast.ts';
+import type { Page } from '../../lib/types.ts';
+import { Field } from '../../ui/field.tsx';
+import { Empty, Failed, Loading } from '../../ui/status.tsx';
+
+interface StockRow {
+  sku: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+}
+
+function StockLine({ row, onSaved }: { row: StockRow; onSaved: (r: StockRow) => void }) {
+  const [value, setValue] = useState(String(row.onHand));
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  return (
+    <tr>
+      <th scope="row">{row.sku}</th>
+      <td>{row.onHand}</td>
+      <td>{row.reserved}</td>
+      <td>{row.available}</td>
+      <td>
+        <form
+          class="inline-form"
+          noValidate
+          onSubmit={async (e) => {
+            e.preventDefault();
+            if (!/^\d{1,8}$/.test(value.trim())) return setError('A whole number, 0 or more.');
+            setBusy(true);
+            setError(undefined);
+            try {
+              const saved = await api<StockRow>(`/api/inventory/${encodeURIComponent(row.sku)}`, {
+                method: 'PUT',
+                auth: true,
+                body: { onHand: Number(value.trim()) },
+              });
+              onSaved(saved);
+              toast(`${row.sku}: ${saved.onHand} on hand`, 'success');
+            } catch (err) {
+              if (err instanceof ApiError && err.status === 409) setError(`${row.reserved} are reserved: set at least that many.`);
+              else setError(describeError(err));
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          <Field
+            label={`On hand for ${row.sku}`}
+            class="compact"
+            inputMode="numeric"
+            value={value}
+            error={error}
+            onInput={(e) => setValue(e.currentTarget.value)}
+          />
+          <button type="submit" class="button button-secondary" disabled={busy}>
+            Set
+          </button>
+        </form>
+      </td>
+    </tr>
+  );
+}
+
+export function StockPage() {
+  useTitle('Admin · Stock');
+  const [rows, setRows] = useState<StockRow[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [filter, setFilter] = useState('');
+  const [skus, setSkus] = useState('');
+  const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
+  const [error, setError] = useState<unknown>();
+  const load = async (after: string | null) => {
+    const params = new URLSearchParams({ limit: '50' });
+    if (skus) params.set('skus', skus);
+    if (after) params.set('cursor', after);
+    const page = await api<Page<StockRow>>(`/api/admin/inventory?${params}`, { auth: true });
+    setRows((before) => (after ? [...before, ...page.items] : page.items));
+    setCursor(page.nextCursor);
+    setState('ready');
+  };
+  useEffect(() => {
+    setState('loading');
+    load(null).catch((e: unknown) => {
+      setError(e);
+      setState('failed');
+    });
+  }, [skus]);
+  return (
+    <section>
+      <h1>Stock</h1>
+      <form
+        class="inline-form"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSkus(
+            filter
+              .split(/[\s,]+/)
+              .filter(Boolean)
+              .join(','),
+          );
+        }}
+      >
+        <Field label="Find SKUs (comma separated)" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        <button type="submit" class="button button-secondary">
+          Find
+        </button>
+      </form>
+      {state === 'loading' && <Loading />}
+      {state === 'failed' && <Failed error={error} />}
+      {state === 'ready' && rows.length === 0 && <Empty title="No stock found" />}
+      {state === 'ready' && rows.length > 0 && (
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">SKU</th>
+              <th scope="col">On hand</th>
+              <th scope="col">Reserved</th>
+              <th scope="col">Available</th>
+              <th scope="col">Set on hand</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <StockLine key={r.sku} row={r} onSaved={(saved) => setRows(rows.map((x) => (x.sku === saved.sku ? saved : x)))} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cursor && (
+        <div class="load-more">
+          <button
+            type="button"
+            class="button button-secondary"
+            onClick={() => load(cursor).catch((e: unknown) => toast(describeError(e), 'error'))}
+          >
+            Load more
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

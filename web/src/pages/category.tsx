@@ -1,0 +1,31 @@
+import { api } from '../lib/api.ts';
+import { navigate, useLocation } from '../lib/router.tsx';
+import { useTitle } from '../lib/title.ts';
+import type { Category, Page } from '../lib/types.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { ProductList } from './product-list.tsx';
+import { SortSelect } from './search.tsx';
+
+export function CategoryPage({ params }: { params: Record<string, string> }) {
+  const slug = params.slug ?? '';
+  const { query } = useLocation();
+  const [categories] = useAsync((signal) => api<Page<Category>>('/api/categories', { signal }), []);
+  const category = categories.state === 'ready' ? categories.value.items.find((c) => c.slug === slug) : undefined;
+  const name = category?.name ?? slug;
+  useTitle(name);
+  const sort = query.get('sort') ?? 'newest';
+  const listQuery = new URLSearchParams({ category: slug, sort });
+  return (
+    <div class="page">
+      <div class="page-heading">
+        <h1>{name}</h1>
+        <SortSelect
+          value={sort}
+          withRelevance={false}
+          onChange={(next) => navigate(`/categories/${slug}?sort=${next}`, { replace: true })}
+        />
+      </div>
+      <ProductList query={listQuery} emptyTitle="No products in this category yet" />
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import { api } from '../lib/api.ts';
+import { Link } from '../lib/router.tsx';
+import { useTitle } from '../lib/title.ts';
+import type { Category, Page, Product } from '../lib/types.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { ProductGrid } from '../ui/product-card.tsx';
+import { CardSkeletons, Failed } from '../ui/status.tsx';
+
+export function HomePage() {
+  useTitle(undefined);
+  const [categories] = useAsync((signal) => api<Page<Category>>('/api/categories', { signal }), []);
+  const [featured] = useAsync((signal) => api<Page<Product>>('/api/products?limit=8', { signal }), []);
+  return (
+    <div class="page">
+      <section class="hero">
+        <h1>Good things, fairly priced</h1>
+        <p>Browse the whole shop, or start with a category.</p>
+        <Link href="/search" class="button button-large">
+          Shop all products
+        </Link>
+      </section>
+      <section aria-labelledby="categories-heading">
+        <h2 id="categories-heading">Categories</h2>
+        {categories.state === 'failed' && <Failed error={categories.error} />}
+        {categories.state === 'ready' && (
+          <ul class="category-grid">
+            {categories.value.items.map((c) => (
+              <li key={c.slug}>
+                <Link href={`/categories/${c.slug}`} class="category-tile">
+                  <span class="category-name">{c.name}</span>
+                  <span class="category-count">{c.productCount} products</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-labelledby="featured-heading">
+        <h2 id="featured-heading">New in</h2>
+        {featured.state === 'loading' && <CardSkeletons />}
+        {featured.state === 'failed' && <Failed error={featured.error} />}
+        {featured.state === 'ready' && <ProductGrid products={featured.value.items} />}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,150 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../lib/api.ts';
+import { changeCart } from '../lib/cart.ts';
+import { describeError } from '../lib/problem.ts';
+import { Link, navigate } from '../lib/router.tsx';
+import { session } from '../lib/session.ts';
+import { useTitle } from '../lib/title.ts';
+import { toast } from '../lib/toast.ts';
+import type { Availability, StorefrontProduct } from '../lib/types.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { Price } from '../ui/money.tsx';
+import { ProductGrid } from '../ui/product-card.tsx';
+import { Failed, Loading } from '../ui/status.tsx';
+import { NotFoundPage } from './not-found.tsx';
+
+/** How often an open product page asks for its stock again. */
+const AVAILABILITY_REFRESH_MS = 15_000;
+const FEW_LEFT = 5;
+
+function availabilityText(available: number | undefined): { text: string; tone: string } {
+  if (available === undefined) return { text: 'Availability unknown right now', tone: 'muted' };
+  if (available <= 0) return { text: 'Out of stock', tone: 'bad' };
+  if (available <= FEW_LEFT) return { text: `Only ${available} left`, tone: 'warn' };
+  return { text: 'In stock', tone: 'good' };
+}
+
+function attributeText(value: unknown): string {
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}
+
+export function ProductPage({ params }: { params: Record<string, string> }) {
+  const slug = params.slug ?? '';
+  const [page, retry] = useAsync(
+    (signal) => api<StorefrontProduct>(`/api/storefront/products/${encodeURIComponent(slug)}`, { signal, auth: 'ifSignedIn' }),
+    [slug],
+  );
+  const [availability, setAvailability] = useState<Availability | null>(null);
+  const [quantity, setQuantity] = useState(1);
+  const [adding, setAdding] = useState(false);
+  const product = page.state === 'ready' ? page.value.product : undefined;
+  useTitle(product?.name);
+
+  useEffect(() => {
+    if (page.state !== 'ready') return;
+    setAvailability(page.value.availability);
+    const sku = page.value.product.sku;
+    const timer = setInterval(() => {
+      api<Availability>(`/api/inventory/${encodeURIComponent(sku)}`)
+        .then(setAvailability)
+        .catch(() => undefined);
+    }, AVAILABILITY_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [page]);
+
+  if (page.state === 'loading') return <Loading label="Loading the product…" />;
+  if (page.state === 'failed') {
+    if ((page.error as { status?: number }).status === 404) return <NotFoundPage />;
+    return <Failed error={page.error} retry={retry} />;
+  }
+  const { product: p, recommendations } = page.value;
+  const available = availability?.available;
+  const status = availabilityText(available);
+  const soldOut = available !== undefined && available <= 0;
+  const max = Math.max(1, Math.min(99, available ?? 99));
+
+  const add = async () => {
+    if (!session.get()) {
+      navigate(`/sign-in?next=${encodeURIComponent(`/products/${p.slug}`)}`);
+      return;
+    }
+    setAdding(true);
+    try {
+      await changeCart('/api/cart/items', 'POST', { sku: p.sku, quantity });
+      toast(`${quantity} × ${p.name} added to your cart`, 'success');
+    } catch (error) {
+      toast(describeError(error), 'error');
+    } finally {
+      setAdding(false);
+    }
+  };
+
+  return (
+    <div class="page">
+      <nav class="breadcrumbs" aria-label="Breadcrumb">
+        <ol>
+          <li>
+            <Link href="/">Home</Link>
+          </li>
+          <li>
+            <Link href={`/categories/${p.category}`}>{p.category}</Link>
+          </li>
+          <li aria-current="page">{p.name}</li>
+        </ol>
+      </nav>
+      <article class="product">
+        <div class="product-image">
+          {p.images[0] && <img src={p.images[0]} alt={p.name} width={800} height={600} fetchpriority="high" />}
+        </div>
+        <div class="product-info">
+          <h1>{p.name}</h1>
+          <Price money={p.price} class="price price-large" />
+          <p class={`availability availability-${status.tone}`} data-testid="availability">
+            {status.text}
+          </p>
+          <form
+            class="add-to-cart"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void add();
+            }}
+          >
+            <div class="field field-inline">
+              <label for="quantity">Quantity</label>
+              <input
+                id="quantity"
+                type="number"
+                min={1}
+                max={max}
+                value={quantity}
+                disabled={soldOut}
+                onInput={(e) => setQuantity(Math.max(1, Math.min(max, Math.trunc(Number(e.currentTarget.value)) || 1)))}
+              />
+            </div>
+            <button type="submit" class="button button-large" disabled={soldOut || adding}>
+              {soldOut ? 'Out of stock' : adding ? 'Adding…' : 'Add to cart'}
+            </button>
+          </form>
+          <div class="description">{p.description}</div>
+          {Object.keys(p.attributes).length > 0 && (
+            <dl class="attributes">
+              {Object.entries(p.attributes).map(([name, value]) => (
+                <div key={name}>
+                  <dt>{name}</dt>
+                  <dd>{attributeText(value)}</dd>
+                </div>
+              ))}
+            </dl>
+          )}
+          <p class="sku">SKU {p.sku}</p>
+        </div>
+      </article>
+      {recommendations && recommendations.items.length > 0 && (
+        <section aria-labelledby="also-bought">
+          <h2 id="also-bought">Customers also bought</h2>
+          <ProductGrid products={recommendations.items} eagerCount={0} />
+        </section>
+      )}
+    </div>
+  );
+}
