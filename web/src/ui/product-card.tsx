@@ -22,7 +22,7 @@ export function ProductCard({ product, eager = false }: { product: Product | Pro
 
 export function ProductGrid({ products, eagerCount = 4 }: { products: (Product | ProductSummary)[]; eagerCount?: number }) {
   return (
-    <ul class="product-grid">
+    <ul class="product-grid" aria-label="Products">
       {products.map((p, i) => (
         <ProductCard key={p.id} product={p} eager={i < eagerCount} />
       ))}

@@ -1,0 +1,54 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dropServiceDatabases, freePort, launchPlatform, type PlatformProcess } from '@mercato/cli';
+import { SERVICE_NAMES } from '@mercato/kit';
+
+export const ADMIN = { email: 'admin@web.test', password: 'admin password 123' };
+
+export interface WebPlatform {
+  base: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole platform as `npm start` runs it (the web app built by `mercato up` when stale), with the
+ * demo store, on the test's PostgreSQL (DATABASE_URL) or an embedded one of its own.
+ */
+export async function startPlatform(name: string): Promise<WebPlatform> {
+  const external = process.env.DATABASE_URL;
+  const prefix = `t_web_${name}_${process.pid}`;
+  const dataDir = await mkdtemp(join(tmpdir(), `mercato-web-${name}-`));
+  await chmod(dataDir, 0o755);
+  let platform: PlatformProcess;
+  try {
+    platform = await launchPlatform(
+      {
+        MERCATO_DATA_DIR: dataDir,
+        GATEWAY_PORT: String(await freePort()),
+        MERCATO_DB_PREFIX: prefix,
+        DATABASE_URL: external ?? '',
+        MERCATO_SEED: 'demo',
+        MERCATO_ADMIN_EMAIL: ADMIN.email,
+        MERCATO_ADMIN_PASSWORD: ADMIN.password,
+        MERCATO_RATE_LIMIT_ANON: '0',
+        MERCATO_RATE_LIMIT_USER: '0',
+        MERCATO_RATE_LIMIT_AUTH: '0',
+        MERCATO_SANDBOX_DELAY_MS: '20',
+      },
+      [],
+      180_000,
+    );
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    base: platform.gatewayUrl,
+    async stop() {
+      await platform.stop();
+      if (external) await dropServiceDatabases(external, prefix, [...SERVICE_NAMES, 'bus']).catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
