@@ -36,10 +36,22 @@ export const OrderConfirmed = defineEvent(
   ),
 );
 
-/** The order ended cancelled, its compensations done (stock released, payment voided or refunded). */
+/**
+ * The order ended cancelled, its compensations done (stock released, payment voided or refunded).
+ *
+ * `lines` are the order's lines as placed (name and unit price are the snapshot taken at placement),
+ * so a consumer can act on them without calling orders back: the cart puts them back into the owner's
+ * cart after `payment_declined` or `payment_failed` (API.md). Orders always sends them; they are
+ * optional so that an event already waiting in an outbox when orders is upgraded still validates (a
+ * consumer treats a missing `lines` as "nothing to put back"). Added to v1 rather than made a v2:
+ * the field is optional and no service consumed this event before the cart did, so no reader breaks.
+ */
 export const OrderCancelled = defineEvent(
   'orders.order.cancelled.v1',
-  Type.Object({ orderId: Type.String(), userId: Type.String(), reason: CancelReason }, { additionalProperties: false }),
+  Type.Object(
+    { orderId: Type.String(), userId: Type.String(), reason: CancelReason, lines: Type.Optional(Type.Array(OrderLine)) },
+    { additionalProperties: false },
+  ),
 );
 
 export const OrderShipped = defineEvent(

@@ -1,7 +1,16 @@
 import type { CartView, Money } from '@mercato/contracts';
 import { type AnySchema, type Kysely, sql } from '@mercato/kit';
 import type { CatalogItem } from './catalog-client.ts';
-import { cartIdOf, cartView, type LineSnapshot, MAX_LINES, MAX_QUANTITY } from './domain/cart.ts';
+import {
+  cartIdOf,
+  cartView,
+  type KnownProduct,
+  type LineSnapshot,
+  MAX_LINES,
+  MAX_QUANTITY,
+  planRestore,
+  type Restoration,
+} from './domain/cart.ts';
 
 export type AddOutcome = 'added' | 'unknown_sku' | 'cart_full' | 'line_full';
 
@@ -139,6 +148,55 @@ export class CartStore {
   /** Empties the cart (its id stays the user's). */
   async clear(tx: Kysely<AnySchema>, userId: string): Promise<void> {
     await sql`delete from carts where id = ${cartIdOf(userId)}`.execute(tx);
+  }
+
+  /**
+   * Puts a cancelled order's lines back into the user's cart, added to what is there, within the
+   * cart's limits (`planRestore` decides; what does not fit is left out and returned). Locks the cart
+   * (creating it as an add does), then the products in a fixed order, as an add does, so a catalog
+   * event about one of them is either already in `catalog_products` or finds the written line.
+   * A line the cart already holds keeps its name and price (the catalog's events keep it current); a
+   * new one takes the newest the cart knows. No `cart.item.added` is published: the shopper added
+   * nothing, the units come back.
+   */
+  async restoreLines(tx: Kysely<AnySchema>, userId: string, lines: readonly LineSnapshot[]): Promise<Restoration> {
+    if (lines.length === 0) return { add: [], dropped: [] };
+    const cartId = cartIdOf(userId);
+    await sql`insert into carts (id, user_id) values (${cartId}, ${userId})
+              on conflict (id) do update set updated_at = now()`.execute(tx);
+    // Sorted, so two restores sharing products queue rather than deadlock. (Two of the consumer's group
+    // transactions can still cross on locks; PostgreSQL then aborts one and its events are retried one by one.)
+    const productIds = [...new Set(lines.map((line) => line.productId))].sort();
+    for (const productId of productIds) await lockProduct(tx, productId);
+    const { rows: current } = await sql<{ sku: string; quantity: number }>`
+      select sku, quantity from cart_lines where cart_id = ${cartId} order by seq`.execute(tx);
+    const { rows: seen } = await sql<{
+      product_id: string;
+      name: string | null;
+      unit_amount: string | null;
+      currency: string | null;
+      archived: boolean;
+    }>`select product_id, name, unit_amount, currency, archived
+       from catalog_products where product_id = any(${productIds}::uuid[])`.execute(tx);
+    const known = new Map<string, KnownProduct>(
+      seen.map((row) => [
+        row.product_id,
+        {
+          archived: row.archived,
+          name: row.name ?? undefined,
+          unitAmount: row.unit_amount != null ? Number(row.unit_amount) : undefined,
+          currency: row.currency ?? undefined,
+        },
+      ]),
+    );
+    const plan = planRestore(current, lines, known);
+    for (const line of plan.add) {
+      // The plan fits the limits (the cart is locked); the database's check on quantity stays the backstop.
+      await sql`insert into cart_lines (cart_id, sku, product_id, name, unit_amount, currency, quantity)
+                values (${cartId}, ${line.sku}, ${line.productId}, ${line.name}, ${line.unitAmount}, ${line.currency}, ${line.quantity})
+                on conflict (cart_id, sku) do update set quantity = cart_lines.quantity + excluded.quantity`.execute(tx);
+    }
+    return plan;
   }
 
   /**

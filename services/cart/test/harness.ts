@@ -1,6 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { catalogDefinition } from '@mercato/catalog';
-import { CartItemAdded, type CartView, type CatalogProduct, type CatalogProductInput } from '@mercato/contracts';
+import {
+  CartItemAdded,
+  type CartView,
+  type CatalogProduct,
+  type CatalogProductInput,
+  type EventDefinition,
+  type EventEnvelope,
+} from '@mercato/contracts';
 import { identityDefinition } from '@mercato/identity';
 import { type AnySchema, createService, type Kysely, type Service, type ServiceDefinition, sql, subscription } from '@mercato/kit';
 import {
@@ -13,6 +20,7 @@ import {
   waitFor,
 } from '@mercato/kit/testing';
 import { registryDefinition } from '@mercato/registry';
+import type { Static, TSchema } from 'typebox';
 import { cartDefinition } from '../src/app.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -43,6 +51,12 @@ export interface CartWorld {
   published(subject: string): Promise<{ type: string; data: unknown }[]>;
   /** A change through the catalog's admin API (PATCH, or DELETE to archive). */
   catalogAdmin(method: 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<InjectedAnswer>;
+  /** Publishes an event as another service does (the observer's outbox, then the bus), e.g. one of orders'. */
+  publish<T extends string, S extends TSchema>(definition: EventDefinition<T, S>, subject: string, data: Static<S>): Promise<EventEnvelope>;
+  /** Hands envelopes to the bus again as they are, ids included: what a relay that crashed before marking them sent does. */
+  republish(...envelopes: EventEnvelope[]): Promise<void>;
+  /** Whether the cart has handled an event: its inbox row commits with the event's effect. */
+  handled(eventId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -151,6 +165,20 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
       return rows;
     },
     catalogAdmin: (method, url, body) => injectJson(catalog.app, method, url, { token: adminToken, body }),
+    async publish(definition, subject, data) {
+      const outbox = observer.context.outbox;
+      if (!outbox) throw new Error('the observer has no outbox');
+      return seenDb.transaction().execute((tx) => outbox.publish(tx, definition, { subject, data }));
+    },
+    async republish(...envelopes) {
+      const bus = observer.context.bus;
+      if (!bus) throw new Error('the observer has no bus');
+      await bus.publish(envelopes);
+    },
+    async handled(eventId) {
+      const { rows } = await sql`select 1 from mercato_inbox where consumer = 'cart' and event_id = ${eventId}`.execute(db);
+      return rows.length > 0;
+    },
     async close() {
       await cart.stop();
       await observer.stop();

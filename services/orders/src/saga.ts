@@ -268,15 +268,16 @@ export class CheckoutSaga {
     detail: string,
     change: OrderChange = {},
   ): Promise<void> {
-    await this.#store.update(
+    const cancelled = await this.#store.update(
       tx,
       order.id,
       { ...change, status: 'cancelled', cancelReason: reason, sagaStep: 'done', stepDeadline: null, paymentToken: null },
       { detail: `${reason}: ${detail}` },
     );
+    // The lines ride along so the cart can put them back after a failed payment (API.md) without calling orders.
     await this.#outbox.publish(tx, OrderCancelled, {
       subject: order.id,
-      data: { orderId: order.id, userId: order.userId, reason },
+      data: { orderId: order.id, userId: order.userId, reason, lines: cancelled.lines },
       traceparent,
     });
   }

@@ -164,10 +164,11 @@ describe('checkout', () => {
     ['tok_insufficient_funds', 'payment_declined', 'declined'],
     ['tok_provider_error', 'payment_failed', 'failed'],
   ] as const) {
-    it(`${token} ends cancelled with ${reason} and the stock back where it was`, async () => {
+    it(`${token} ends cancelled with ${reason}, the stock back where it was and the lines back in the cart`, async () => {
       const shopper = await Shopper.register(base);
       const before = await available('LAMP-1');
       await shopper.add('LAMP-1', 3);
+      const held = (await shopper.call('GET', '/api/cart')).body.lines;
       const placed = await shopper.place(token);
       assert.equal(placed.status, 202);
       const order = await shopper.final(placed.body.id);
@@ -175,6 +176,16 @@ describe('checkout', () => {
       assert.equal(order.cancelReason, reason);
       assert.equal(order.payment.status, paymentStatus);
       assert.equal(await available('LAMP-1'), before);
+      // API.md: the shopper can try another card. The cart hears of it by an event, so a moment later.
+      const again = await waitFor(
+        'the lines back in the cart',
+        async () => {
+          const lines = (await shopper.call('GET', '/api/cart')).body.lines;
+          return lines.length > 0 ? lines : undefined;
+        },
+        10_000,
+      );
+      assert.deepEqual(again, held);
     });
   }
 

@@ -61,3 +61,74 @@ export function cartView(id: string, lines: readonly LineSnapshot[], shopCurrenc
   });
   return { id, lines: shown, subtotal: { amount: subtotal, currency }, itemCount };
 }
+
+/** Why an order's cancellation puts its lines back into the cart (API.md): only a failed payment, so the shopper can try another card. */
+export function restoresCart(reason: string): boolean {
+  return reason === 'payment_declined' || reason === 'payment_failed';
+}
+
+/** What the cart knows of a product from catalog events (`catalog_products`); absent fields no event carried. */
+export interface KnownProduct {
+  archived: boolean;
+  name?: string;
+  unitAmount?: number;
+  currency?: string;
+}
+
+export type DropReason = 'line_full' | 'cart_full' | 'archived';
+
+/** The decision of `planRestore`: what to add, and what is left out and why. */
+export interface Restoration {
+  /** Units to add per SKU (`quantity`), in the order's order; each fits the cart's limits. For a SKU the cart holds, only the quantity is used. */
+  add: LineSnapshot[];
+  /** Units that do not fit, per SKU: never an error, the shopper just gets less back. */
+  dropped: { sku: string; quantity: number; reason: DropReason }[];
+}
+
+/**
+ * Which quantities of a cancelled order's lines go back into a cart holding `current`: each added to
+ * what is there, a line capped at MAX_QUANTITY, new lines only while the cart holds fewer than
+ * MAX_LINES; the rest dropped. A product the catalog archived meanwhile is dropped (its delete event
+ * already emptied it from every cart, and it can be neither added nor ordered). A new line takes the
+ * newest name and price the cart knows: a catalog event handled since the order was placed beats the
+ * order's snapshot, and events not handled yet will update the line when they are.
+ */
+export function planRestore(
+  current: readonly { sku: string; quantity: number }[],
+  lines: readonly LineSnapshot[],
+  known: ReadonlyMap<string, KnownProduct> = new Map(),
+): Restoration {
+  const quantities = new Map(current.map((line) => [line.sku, line.quantity]));
+  const add = new Map<string, LineSnapshot>();
+  const dropped: Restoration['dropped'] = [];
+  for (const line of lines) {
+    const product = known.get(line.productId);
+    if (product?.archived) {
+      dropped.push({ sku: line.sku, quantity: line.quantity, reason: 'archived' });
+      continue;
+    }
+    const held = quantities.get(line.sku);
+    if (held === undefined && quantities.size >= MAX_LINES) {
+      dropped.push({ sku: line.sku, quantity: line.quantity, reason: 'cart_full' });
+      continue;
+    }
+    const fits = Math.max(0, Math.min(line.quantity, MAX_QUANTITY - (held ?? 0)));
+    if (fits < line.quantity) dropped.push({ sku: line.sku, quantity: line.quantity - fits, reason: 'line_full' });
+    if (fits === 0) continue;
+    quantities.set(line.sku, (held ?? 0) + fits);
+    const planned = add.get(line.sku);
+    if (planned) {
+      planned.quantity += fits;
+      continue;
+    }
+    add.set(line.sku, {
+      sku: line.sku,
+      productId: line.productId,
+      name: product?.name ?? line.name,
+      unitAmount: product?.unitAmount ?? line.unitAmount,
+      currency: product?.currency ?? line.currency,
+      quantity: fits,
+    });
+  }
+  return { add: [...add.values()], dropped };
+}
