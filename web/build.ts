@@ -8,11 +8,11 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const WEB_ROOT = fileURLToPath(new URL('.', import.meta.url));
 /** Where the built app lives: `index.html` and hashed files under `assets/`. */
-export const webDistDir = join(ROOT, 'dist');
+export const webDistDir = join(WEB_ROOT, 'dist');
 /** Written last by a build: a build that stopped half way is never taken for a finished one. */
-const STAMP = join(webDistDir, '.build-stamp');
+const STAMP = '.build-stamp';
 const INPUTS = ['index.html', 'src', 'vite.config.ts', 'package.json'];
 
 async function newestInput(path: string): Promise<number> {
@@ -24,30 +24,30 @@ async function newestInput(path: string): Promise<number> {
   return newest;
 }
 
-/** Why the app needs a build, or undefined when `dist/` is complete and newer than every source file. */
-export async function staleReason(): Promise<string | undefined> {
-  const stamp = await readFile(STAMP, 'utf8').catch(() => undefined);
+/** Why the app under `root` needs a build, or undefined when its `dist/` is complete and newer than every source file. */
+export async function staleReason(root = WEB_ROOT): Promise<string | undefined> {
+  const stamp = await readFile(join(root, 'dist', STAMP), 'utf8').catch(() => undefined);
   if (stamp === undefined) return 'not built yet';
   let newest = 0;
-  for (const input of INPUTS) newest = Math.max(newest, await newestInput(join(ROOT, input)));
+  for (const input of INPUTS) newest = Math.max(newest, await newestInput(join(root, input)));
   return newest > Number(stamp) ? 'sources changed since the last build' : undefined;
 }
 
 /** Builds the app with Vite (imported only when a build is needed, so a built image never loads it). */
-export async function buildWeb(): Promise<void> {
+export async function buildWeb(root = WEB_ROOT): Promise<void> {
   const startedAt = Date.now();
   const { build } = await import('vite');
-  await build({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
-  await writeFile(STAMP, String(startedAt));
+  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  await writeFile(join(root, 'dist', STAMP), String(startedAt));
 }
 
-/** Builds when missing or stale; says why through `say`. Resolves with whether it built. */
-export async function ensureWebBuilt(say: (line: string) => void = () => {}): Promise<boolean> {
-  const reason = await staleReason();
+/** Builds when missing or stale and says why through `say`. Resolves with whether it built. */
+export async function ensureWebBuilt(say: (line: string) => void = () => {}, root = WEB_ROOT): Promise<boolean> {
+  const reason = await staleReason(root);
   if (!reason) return false;
   say(`building the web app (${reason})…`);
   const startedAt = performance.now();
-  await buildWeb();
+  await buildWeb(root);
   say(`web app built in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   return true;
 }
