@@ -25,6 +25,49 @@ export function cancellationText(reason: string | undefined): string {
   }
 }
 
+/** A step of an order's history (API.md: `{ status, at, detail? }`), as a shopper reads it. */
+export function historyText(entry: { status: string; detail?: string }): string {
+  switch (entry.detail) {
+    case 'placed':
+      return 'Order placed';
+    case 'stock reserved':
+      return 'Items set aside for you';
+    case 'payment authorized':
+      return 'Card authorised';
+    case 'stock committed':
+      return 'Items packed into your order';
+    case 'payment captured':
+      return 'Payment taken: order confirmed';
+  }
+  if (entry.status === 'cancelled') return 'Cancelled';
+  if (entry.status === 'shipped') return 'Shipped';
+  return STATUS_LABEL[entry.status as OrderStatus] ?? entry.status;
+}
+
+const PAYMENT_WORDS: Record<string, string> = {
+  pending: 'not charged yet',
+  authorized: 'authorised, not charged yet',
+  captured: 'paid',
+  voided: 'released, not charged',
+  refunded: 'refunded',
+  declined: 'declined',
+  failed: 'failed',
+};
+
+/** `{ status: 'captured', brand: 'visa', last4: '4242' }` → `Visa •••• 4242, paid`. */
+export function paymentText(payment: { status: string; brand?: string; last4?: string }): string {
+  const card = payment.brand ? `${payment.brand.charAt(0).toUpperCase()}${payment.brand.slice(1)} •••• ${payment.last4 ?? ''}` : 'Card';
+  return `${card}, ${PAYMENT_WORDS[payment.status] ?? payment.status}`;
+}
+
+export function countryName(code: string): string {
+  try {
+    return new Intl.DisplayNames(undefined, { type: 'region' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
 export function formatTime(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }

@@ -1,7 +1,6 @@
-import { api } from '../lib/api.ts';
+import { categoriesOnce, categoryName } from '../lib/categories.ts';
 import { navigate, useLocation } from '../lib/router.tsx';
 import { useTitle } from '../lib/title.ts';
-import type { Category, Page } from '../lib/types.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ProductList } from './product-list.tsx';
 import { SortSelect } from './search.tsx';
@@ -9,9 +8,8 @@ import { SortSelect } from './search.tsx';
 export function CategoryPage({ params }: { params: Record<string, string> }) {
   const slug = params.slug ?? '';
   const { query } = useLocation();
-  const [categories] = useAsync((signal) => api<Page<Category>>('/api/categories', { signal }), []);
-  const category = categories.state === 'ready' ? categories.value.items.find((c) => c.slug === slug) : undefined;
-  const name = category?.name ?? slug;
+  const [categories] = useAsync(() => categoriesOnce(), []);
+  const name = categoryName(slug, categories.state === 'ready' ? categories.value.items : undefined);
   useTitle(name);
   const sort = query.get('sort') ?? 'newest';
   const listQuery = new URLSearchParams({ category: slug, sort });

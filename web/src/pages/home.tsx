@@ -1,14 +1,15 @@
 import { api } from '../lib/api.ts';
+import { categoriesOnce } from '../lib/categories.ts';
 import { Link } from '../lib/router.tsx';
 import { useTitle } from '../lib/title.ts';
-import type { Category, Page, Product } from '../lib/types.ts';
+import type { Page, Product } from '../lib/types.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ProductGrid } from '../ui/product-card.tsx';
 import { CardSkeletons, Failed } from '../ui/status.tsx';
 
 export function HomePage() {
   useTitle(undefined);
-  const [categories] = useAsync((signal) => api<Page<Category>>('/api/categories', { signal }), []);
+  const [categories] = useAsync(() => categoriesOnce(), []);
   const [featured] = useAsync((signal) => api<Page<Product>>('/api/products?limit=8', { signal }), []);
   return (
     <div class="page">

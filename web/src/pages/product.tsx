@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../lib/api.ts';
 import { changeCart } from '../lib/cart.ts';
+import { categoriesOnce, categoryName } from '../lib/categories.ts';
 import { describeError } from '../lib/problem.ts';
 import { Link, navigate } from '../lib/router.tsx';
 import { session } from '../lib/session.ts';
@@ -24,7 +25,17 @@ function availabilityText(available: number | undefined): { text: string; tone: 
   return { text: 'In stock', tone: 'good' };
 }
 
+/** `batteryHours` → `Battery hours`. */
+function attributeName(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replaceAll('_', ' ')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function attributeText(value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   return Array.isArray(value) ? value.join(', ') : String(value);
 }
 
@@ -34,6 +45,7 @@ export function ProductPage({ params }: { params: Record<string, string> }) {
     (signal) => api<StorefrontProduct>(`/api/storefront/products/${encodeURIComponent(slug)}`, { signal, auth: 'ifSignedIn' }),
     [slug],
   );
+  const [categories] = useAsync(() => categoriesOnce(), []);
   const [availability, setAvailability] = useState<Availability | null>(null);
   const [quantity, setQuantity] = useState(1);
   const [adding, setAdding] = useState(false);
@@ -87,7 +99,9 @@ export function ProductPage({ params }: { params: Record<string, string> }) {
             <Link href="/">Home</Link>
           </li>
           <li>
-            <Link href={`/categories/${p.category}`}>{p.category}</Link>
+            <Link href={`/categories/${p.category}`}>
+              {categoryName(p.category, categories.state === 'ready' ? categories.value.items : undefined)}
+            </Link>
           </li>
           <li aria-current="page">{p.name}</li>
         </ol>
@@ -130,7 +144,7 @@ export function ProductPage({ params }: { params: Record<string, string> }) {
             <dl class="attributes">
               {Object.entries(p.attributes).map(([name, value]) => (
                 <div key={name}>
-                  <dt>{name}</dt>
+                  <dt>{attributeName(name)}</dt>
                   <dd>{attributeText(value)}</dd>
                 </div>
               ))}

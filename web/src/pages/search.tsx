@@ -1,10 +1,9 @@
 import { useState } from 'preact/hooks';
-import { api } from '../lib/api.ts';
+import { categoriesOnce } from '../lib/categories.ts';
 import { minorPerMajor, parseMajor } from '../lib/money.ts';
 import { navigate, useLocation } from '../lib/router.tsx';
 import { useShopCurrency } from '../lib/shop-currency.ts';
 import { useTitle } from '../lib/title.ts';
-import type { Category, Page } from '../lib/types.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ProductList } from './product-list.tsx';
 
@@ -44,7 +43,7 @@ export function SearchPage() {
   const [minPrice, setMinPrice] = useState(majorText(query.get('minPrice'), currency));
   const [maxPrice, setMaxPrice] = useState(majorText(query.get('maxPrice'), currency));
   const [priceError, setPriceError] = useState<string>();
-  const [categories] = useAsync((signal) => api<Page<Category>>('/api/categories', { signal }), []);
+  const [categories] = useAsync(() => categoriesOnce(), []);
   useTitle(q ? `Search: ${q}` : 'All products');
 
   const go = (changes: Record<string, string>) => {

@@ -1,4 +1,4 @@
-import { cancellationText, formatTime, STATUS_LABEL } from '../lib/order-words.ts';
+import { cancellationText, countryName, formatTime, historyText, paymentText, STATUS_LABEL } from '../lib/order-words.ts';
 import type { Order } from '../lib/types.ts';
 import { Price } from './money.tsx';
 
@@ -82,16 +82,16 @@ export function OrderDetails({ order }: { order: Order }) {
                 <br />
               </>
             )}
-            {a.postalCode} {a.city}, {a.country}
+            {a.postalCode} {a.city}
+            <br />
+            {countryName(a.country)}
           </address>
-          <p>
-            Payment: {order.payment.brand ? `${order.payment.brand} •••• ${order.payment.last4 ?? ''}` : 'card'} — {order.payment.status}
-          </p>
+          <p>Payment: {paymentText(order.payment)}</p>
           <h3>Timeline</h3>
           <ol class="timeline">
             {order.history.map((h, i) => (
               <li key={i}>
-                <span class="timeline-status">{STATUS_LABEL[h.status as Order['status']] ?? h.status}</span>
+                <span class="timeline-status">{historyText(h)}</span>
                 <time dateTime={h.at}>{formatTime(h.at)}</time>
               </li>
             ))}

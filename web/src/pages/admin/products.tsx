@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
+import { categoriesOnce } from '../../lib/categories.ts';
 import { minorPerMajor, parseMajor } from '../../lib/money.ts';
 import { ApiError, describeError } from '../../lib/problem.ts';
 import { Link, navigate } from '../../lib/router.tsx';
 import { useShopCurrency } from '../../lib/shop-currency.ts';
 import { useTitle } from '../../lib/title.ts';
 import { toast } from '../../lib/toast.ts';
-import type { Category, Page, Product } from '../../lib/types.ts';
+import type { Page, Product } from '../../lib/types.ts';
 import { useAsync } from '../../lib/use-async.ts';
 import { Field, TextArea } from '../../ui/field.tsx';
 import { Price } from '../../ui/money.tsx';
@@ -146,7 +147,7 @@ export function ProductEditPage({ id }: { id: string | undefined }) {
     (signal) => (id ? api<Product>(`/api/products/${id}`, { signal, auth: true }) : Promise.resolve(undefined)),
     [id],
   );
-  const [categories] = useAsync((signal) => api<Page<Category>>('/api/categories', { signal }), []);
+  const [categories] = useAsync(() => categoriesOnce(), []);
   const [form, setForm] = useState<ProductForm>({ name: '', slug: '', sku: '', category: '', description: '', price: '', attributes: '' });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
