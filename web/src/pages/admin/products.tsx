@@ -114,11 +114,14 @@ interface ProductForm {
 
 function attributesText(attributes: Product['attributes']): string {
   return Object.entries(attributes)
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? JSON.stringify(v) : String(v)}`)
     .join('\n');
 }
 
-/** `color: red` lines → `{ color: 'red' }`; numbers stay numbers. Undefined when a line has no `name: value`. */
+/**
+ * `color: red` lines → `{ color: 'red' }`. A value that reads as JSON keeps its type (`12`, `true`,
+ * `["S", "M"]`), so saving a product unchanged changes none of its attributes. Undefined when a line has no `name: value`.
+ */
 function parseAttributes(text: string): Product['attributes'] | undefined {
   const out: Product['attributes'] = {};
   for (const line of text.split('\n')) {
@@ -127,9 +130,21 @@ function parseAttributes(text: string): Product['attributes'] | undefined {
     if (at <= 0) return undefined;
     const key = line.slice(0, at).trim();
     const value = line.slice(at + 1).trim();
-    out[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    out[key] = typedValue(value);
   }
   return out;
+}
+
+function typedValue(text: string): Product['attributes'][string] {
+  if (!/^(-?\d+(\.\d+)?|true|false|\[.*\])$/.test(text)) return text;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'number' || typeof parsed === 'boolean') return parsed;
+    if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string' || typeof v === 'number')) return parsed as (string | number)[];
+  } catch {
+    // Not JSON after all: kept as written.
+  }
+  return text;
 }
 
 function slugify(name: string): string {

@@ -19,16 +19,18 @@ export function TimeChart({ title, times, series, unit }: { title: string; times
   useEffect(() => {
     const element = host.current;
     if (!element) return;
+    // The chart fits its box; the box never takes its width from the chart (a ResizeObserver loop otherwise).
+    const widthOf = () => Math.max(280, element.clientWidth - 24);
     const options: uPlot.Options = {
       title,
-      width: Math.max(280, element.clientWidth),
+      width: widthOf(),
       height: 220,
       scales: { x: { time: true } },
       axes: [{}, { label: unit, size: 60 }],
       series: [{}, ...series.map((s, i) => ({ label: s.name, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: true }))],
     };
     plot.current = new uPlot(options, [times, ...series.map((s) => s.values)] as uPlot.AlignedData, element);
-    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(280, element.clientWidth), height: 220 }));
+    const resize = new ResizeObserver(() => plot.current?.setSize({ width: widthOf(), height: 220 }));
     resize.observe(element);
     return () => {
       resize.disconnect();
