@@ -20,8 +20,10 @@ if (globs.length === 0) {
 // after the others.
 const files: string[] = [];
 for (const pattern of globs) for await (const file of glob(pattern)) files.push(file);
-const platformFiles = files.filter((file) => file.endsWith('.platform.test.ts')).sort();
-const otherFiles = files.filter((file) => !file.endsWith('.platform.test.ts')).sort();
+// Browser suites (`*.web.ts`) start the whole platform too.
+const startsPlatform = (file: string) => file.endsWith('.platform.test.ts') || file.endsWith('.web.ts');
+const platformFiles = files.filter(startsPlatform).sort();
+const otherFiles = files.filter((file) => !startsPlatform(file)).sort();
 if (files.length === 0) {
   process.stderr.write(`no test files match ${globs.join(' ')}\n`);
   process.exit(1);

@@ -78,7 +78,7 @@ describe('a shopper in Chromium', () => {
         await tab.shot('04-product');
         const first = await addShownProductToCart(page, 1);
 
-        await page.getByRole('link', { name: 'Mercato home' }).click();
+        await page.getByRole('link', { name: 'Mercato', exact: true }).click();
         await page.getByRole('region', { name: 'Categories' }).getByRole('link').nth(1).click();
         await page.getByRole('list', { name: 'Products' }).getByRole('link').first().click();
         await page.getByRole('button', { name: 'Add to cart' }).waitFor();

@@ -80,6 +80,14 @@ describe('staff in Chromium', () => {
     });
     assert.equal(placed.status, 202);
     const orderId: string = placed.body.id;
+    // Staff ship confirmed orders: wait, as they would, until the checkout has confirmed it.
+    const deadline = Date.now() + 30_000;
+    let status = placed.body.status;
+    while (status === 'pending' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = (await call(base, 'GET', `/api/orders/${orderId}`, { token: owner.token })).body.status;
+    }
+    assert.equal(status, 'confirmed');
 
     const admin = await adminTab('admin-ship');
     const shopper = await openTab(browser, DESKTOP, 'owner-ship');

@@ -33,7 +33,7 @@ export function Header() {
   return (
     <header class="site-header">
       <div class="header-inner">
-        <Link href="/" class="logo" aria-label="Mercato home">
+        <Link href="/" class="logo">
           <span class="logo-mark" aria-hidden="true">
             M
           </span>
