@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import replyFrom from '@fastify/reply-from';
 import { GATEWAY_OPS_CLIENT } from '@mercato/contracts';
 import { ConfigError, ServiceClient, type ServiceDefinition, ServiceTokens } from '@mercato/kit';
+import { webDistDir } from '@mercato/web';
 import { Type } from 'typebox';
 import { installCanonicalPaths } from './canonical-path.ts';
 import { installEdgeAuth } from './edge-auth.ts';
+import { legacyBase } from './legacy-upstream.ts';
 import { OpsMetrics } from './ops-metrics.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { docsRoutes } from './routes/docs.routes.ts';
@@ -12,7 +14,9 @@ import { healthRoutes, serviceCounts } from './routes/health.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
 import { proxyRoutes } from './routes/proxy.routes.ts';
 import { storefrontRoutes } from './routes/storefront.routes.ts';
+import { webAppRoutes } from './routes/web-app.routes.ts';
 import { installSecurityHeaders } from './security-headers.ts';
+import { isLegacyPath } from './web-paths.ts';
 
 const GatewayConfig = Type.Object({
   MERCATO_RATE_LIMIT_ANON: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1200 }),
@@ -24,10 +28,14 @@ const GatewayConfig = Type.Object({
   /** PEM files: when both are set the gateway serves HTTPS. */
   MERCATO_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
   MERCATO_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
-  /** How long a composed product page is reused for other shoppers; 0 composes every view. */
   /** The `gateway-ops` client's secret: the only credential the gateway gathers ops data with. */
   MERCATO_OPS_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  /** How long a composed product page is reused for other shoppers; 0 composes every view. */
   GATEWAY_STOREFRONT_CACHE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+  /** The built web app (`index.html`, `assets/`) the gateway serves at the page paths of API.md. */
+  MERCATO_WEB_DIR: Type.String({ minLength: 1, default: webDistDir }),
+  /** The app Mercato replaces: every path neither the platform nor the web app owns is forwarded there. */
+  MERCATO_LEGACY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 /** The gateway: the only public entry. Owns nothing durable. */
@@ -50,6 +58,7 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
     },
     async routes(app, { discovery, config, verifier, serviceTokens, log }) {
       if (!discovery) throw new Error('the gateway needs discovery');
+      const legacy = config.MERCATO_LEGACY_URL === undefined ? undefined : legacyBase(config.MERCATO_LEGACY_URL);
       await installSecurityHeaders(
         app,
         config.MERCATO_CORS_ORIGINS.split(',')
@@ -59,7 +68,8 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
       );
       // Before anything reads the URL: routes, rate-limit buckets and the forwarded path see canonical paths only.
       installCanonicalPaths(app);
-      installEdgeAuth(app, verifier);
+      // A legacy app's requests carry its own credentials, which are not the platform's to check.
+      installEdgeAuth(app, verifier, legacy ? (request) => isLegacyPath(request.url) : undefined);
       await installRateLimits(
         app,
         { anonymous: config.MERCATO_RATE_LIMIT_ANON, user: config.MERCATO_RATE_LIMIT_USER, auth: config.MERCATO_RATE_LIMIT_AUTH },
@@ -85,6 +95,7 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
       app.addHook('onClose', async () => opsMetrics.stop());
       opsRoutes(app, discovery, opsTokens, opsMetrics);
       proxyRoutes(app, discovery, serviceTokens);
+      await webAppRoutes(app, { dir: config.MERCATO_WEB_DIR, legacyBase: legacy });
     },
     async readiness({ discovery }) {
       if (!discovery) return { ok: false };

@@ -6,7 +6,9 @@
  * an admin and a forged token. What must hold whatever the input (API.md "Conventions"):
  *
  * - no 5xx, ever, and never a dropped or hung connection;
- * - every 4xx is `application/problem+json` with `type`, `title`, `status` (= the HTTP status) and `detail`;
+ * - every 4xx is `application/problem+json` with `type`, `title`, `status` (= the HTTP status) and `detail`,
+ *   but for one answer API.md "The web app" makes HTML: the app's page as a 404 for a GET or HEAD of a
+ *   path outside the platform's namespaces (the app shows "not found" itself);
  * - a rejected request changes nothing;
  * - afterwards no circuit is open: the main reads answer 200, not 503.
  *
@@ -76,10 +78,38 @@ const preview = (bytes: Buffer | string | undefined, max = 300) => {
 const describeExchange = (x: Exchange) =>
   `${x.method} ${preview(x.path, 200)} headers=${preview(JSON.stringify(x.headers ?? {}), 400)} body=${preview(x.body)}`;
 
-/** API.md's error invariants for one answer. */
-function assertAnswer(what: string, status: number, contentType: string, text: string): void {
+/**
+ * Whether API.md lets a path's 404 be the web app's page: a path outside `/api/`, `/health/`, `/docs`,
+ * `/media/`, `/metrics` and `/.well-known/`, and outside what must stay a problem+json 404 (the
+ * services' `/internal/…`, `/openapi.json` and `/oauth/…`, a missing file under `/assets/`).
+ */
+function isWebAppNotFound(target: string): boolean {
+  let path: string;
+  try {
+    path = decodeURIComponent(target.split('?')[0] ?? '');
+  } catch {
+    return false;
+  }
+  if (!path.startsWith('/') || path.startsWith('/docs') || path.startsWith('/metrics')) return false;
+  const first = path.slice(1).split('/')[0] ?? '';
+  return !['api', 'health', 'media', '.well-known', 'internal', 'oauth', 'openapi.json', 'assets'].includes(first);
+}
+
+/**
+ * API.md's error invariants for one answer. `target` is the request's path and query when the answer is
+ * known to be that request's (not a pipelined leftover): only then may a 404 be the web app's page.
+ */
+function assertAnswer(what: string, status: number, contentType: string, text: string, target?: { method: string; path: string }): void {
   assert.ok(status < 500, `${what}\n  → ${status} ${preview(text)}`);
   if (status < 400) return;
+  if (status === 404 && /^text\/html/.test(contentType)) {
+    assert.ok(
+      target && ['GET', 'HEAD'].includes(target.method) && isWebAppNotFound(target.path),
+      `${what}\n  → an HTML 404 where API.md wants problem+json: ${preview(text)}`,
+    );
+    if (target.method === 'GET') assert.match(text, /^<!doctype html>/i, `${what}\n  → a 404 page that is not the app's: ${preview(text)}`);
+    return;
+  }
   assert.match(contentType, /^application\/problem\+json/, `${what}\n  → ${status} with content-type ${contentType}: ${preview(text)}`);
   let body: any;
   try {
@@ -124,7 +154,7 @@ async function send(x: Exchange): Promise<Answer> {
   }
   const text = await response.body.text();
   const contentType = String(response.headers['content-type'] ?? '');
-  assertAnswer(describeExchange(x), response.statusCode, contentType, text);
+  assertAnswer(describeExchange(x), response.statusCode, contentType, text, x);
   return { status: response.statusCode, contentType, text };
 }
 
@@ -831,6 +861,22 @@ const OWN_ROUTES: Operation[] = [
     body: undefined,
   },
   { method: 'GET', template: '/metrics', parameters: [], body: undefined },
+  // The web app (API.md "The web app"): its pages take any query string, its built files none.
+  ...['/', '/search', '/cart', '/checkout', '/orders', '/account', '/sign-in', '/sign-up', '/admin', '/ops'].map(
+    (template): Operation => ({ method: 'GET', template, parameters: [], body: undefined }),
+  ),
+  ...[
+    '/products/{slug}',
+    '/categories/{slug}',
+    '/orders/{id}',
+    '/account/{section}',
+    '/admin/{section}',
+    '/ops/{section}',
+    '/assets/{file}',
+  ].map((template): Operation => {
+    const name = /\{(\w+)\}/.exec(template)?.[1] ?? 'x';
+    return { method: 'GET', template, parameters: [{ name, in: 'path', schema: { type: 'string' }, required: true }], body: undefined };
+  }),
 ];
 
 function operationsOf(document: any): Operation[] {
@@ -1037,6 +1083,11 @@ before(async () => {
   const orderId = await placeConfirmedOrder(customer.token);
   assert.equal((await call('POST', '/api/cart/items', { token: customer.token, body: { sku: 'FUZZ-2', quantity: 1 } })).status, 200);
 
+  // The built app's files, so generated requests also hit real ones under /assets/.
+  const page = await agent.request({ origin: base, path: '/', method: 'GET' });
+  const html = await page.body.text();
+  assert.equal(page.statusCode, 200, `the web app is served at /: ${preview(html)}`);
+  const assetFiles = [...html.matchAll(/\/assets\/([\w.-]+)/g)].map((m) => m[1] ?? '');
   const documented = await call('GET', '/docs/json');
   assert.equal(documented.status, 200);
   const listed = operationsOf(documented.body);
@@ -1083,6 +1134,7 @@ before(async () => {
       'tok_unknown',
       randomUUID(),
       ...SERVICE_NAMES,
+      ...assetFiles,
     ],
   };
 });
@@ -1450,6 +1502,9 @@ const RAW_TARGETS = [
   '/api/me',
   '/health/live',
   '/docs/json',
+  '/',
+  '/products/fuzz-1?x=1',
+  '/assets/missing.js',
   '*',
   'http://evil.example/api/products',
   '//api/products',
@@ -1520,8 +1575,8 @@ const rawSpecArb = (): fc.Arbitrary<RawSpec> =>
         'PURGE',
         'MKCOL',
       ),
-      target: fc.constantFrom(...RAW_TARGETS.slice(0, 10)),
-      oddTarget: fc.constantFrom(...RAW_TARGETS.slice(10)),
+      target: fc.constantFrom(...RAW_TARGETS.slice(0, 13)),
+      oddTarget: fc.constantFrom(...RAW_TARGETS.slice(13)),
       oddVersion: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/0.9', 'http/1.1', 'HTTP/1', 'HTTP/1.1 ', 'HTTP/11'),
       oddHost: fc.constantFrom('absent', 'twice-same', 'twice-different', 'empty', 'weird'),
       body: fc.oneof(
@@ -1643,7 +1698,7 @@ describe('property 2: hop-by-hop headers and conflicting framing: an answer, < 5
             const { code, message } = error as { code?: string; message: string };
             assert.fail(`${describeExchange(x)}\n  → no answer (${code ?? ''} ${message})`);
           }
-          assertAnswer(describeExchange(x), answer.status, answer.contentType, answer.text);
+          assertAnswer(describeExchange(x), answer.status, answer.contentType, answer.text, x);
           tally.add(answer.status);
         },
       ),

@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { basicAuthorization } from '@mercato/kit';
+import { basicAuthorization, createService, type Service } from '@mercato/kit';
 import { rawHttp, waitFor } from '@mercato/kit/testing';
 import { request } from 'undici';
 import { type Answer, call, Shopper } from '../../orders/test/support/shop.ts';
+import { gatewayDefinition } from '../src/app.ts';
 import { startTestPlatform, stockedProduct, type TestPlatform } from './support/test-platform.ts';
 
 let platform: TestPlatform;
@@ -326,6 +327,33 @@ describe('API8 security misconfiguration', () => {
     }
   });
 
+  it("the web app's pages carry the strict Content-Security-Policy (scripts from 'self' only) and hold no inline script", async () => {
+    for (const path of ['/', '/products/some-slug?ref=mail', '/account', '/admin/products', '/ops', '/no-such-page']) {
+      const answer = await fetchRaw(path);
+      assert.equal(answer.status, path === '/no-such-page' ? 404 : 200, `${path}: ${answer.text.slice(0, 200)}`);
+      assert.match(String(answer.headers['content-type']), /^text\/html/, path);
+      const policy = new Map(
+        String(answer.headers['content-security-policy'])
+          .split(';')
+          .map((d) => d.trim().split(/\s+/))
+          .map(([name = '', ...values]) => [name, values] as const),
+      );
+      assert.deepEqual(
+        policy.get('script-src') ?? policy.get('default-src'),
+        ["'self'"],
+        `${path}: ${answer.headers['content-security-policy']}`,
+      );
+      assert.deepEqual(policy.get('object-src'), ["'none'"], path);
+      assert.ok(policy.get('frame-ancestors'), `${path}: no framing by other sites`);
+      assert.equal(policy.get('upgrade-insecure-requests'), undefined, `${path}: not over plain HTTP`);
+      assert.equal(answer.headers['strict-transport-security'], undefined, `${path}: no HSTS over plain HTTP`);
+      assert.equal(answer.headers['x-content-type-options'], 'nosniff', path);
+      // What the policy would block must not be needed: every script is a file under /assets/.
+      for (const [tag] of answer.text.matchAll(/<script\b[^>]*>/gi)) assert.match(tag, /\bsrc="\/assets\/[^"]+"/, `${path}: inline ${tag}`);
+      assert.doesNotMatch(answer.text, /\son[a-z]+=/i, `${path}: an inline event handler`);
+    }
+  });
+
   it('CORS answers only configured origins', async () => {
     const answer = await fetchRaw('/api/products', {
       method: 'OPTIONS',
@@ -401,6 +429,102 @@ describe('API9 improper inventory management', () => {
       }
     }
     assert.equal((await alice.call('GET', '/api/cart')).status, 200);
+  });
+});
+
+describe('API7 and API9 with a legacy app: a gateway replica that forwards unknown paths (MERCATO_LEGACY_URL)', () => {
+  /** What reached the legacy app. */
+  const seen: { method: string; url: string; headers: Record<string, unknown> }[] = [];
+  let legacy: Server;
+  let replica: Service;
+  let replicaUrl: string;
+  const rawToReplica = (method: string, target: string) =>
+    rawHttp(Number(new URL(replicaUrl).port), `${method} ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+
+  before(async () => {
+    legacy = createServer((req, res) => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end('legacy'));
+    });
+    await new Promise<void>((resolve) => legacy.listen(0, '127.0.0.1', resolve));
+    const { clients } = await platform.secrets();
+    replica = await createService(gatewayDefinition(), {
+      LOG_LEVEL: 'silent',
+      GATEWAY_PORT: '0',
+      MERCATO_REGISTRY_URL: await platform.registryUrl(),
+      MERCATO_CLIENT_ID: 'gateway',
+      MERCATO_CLIENT_SECRET: clients.gateway ?? '',
+      MERCATO_RATE_LIMIT_ANON: '0',
+      MERCATO_RATE_LIMIT_USER: '0',
+      MERCATO_RATE_LIMIT_AUTH: '0',
+      MERCATO_LEGACY_URL: `http://127.0.0.1:${(legacy.address() as AddressInfo).port}`,
+    });
+    replicaUrl = await replica.start();
+    await waitFor('the replica to see every service', () =>
+      ['identity', 'cart', 'orders'].every((s) => (replica.context.discovery?.instances(s).length ?? 0) > 0),
+    );
+  });
+  after(async () => {
+    await replica?.stop();
+    legacy?.closeAllConnections();
+    legacy?.close();
+  });
+
+  it('an unknown path reaches the legacy app, with x-request-id and without any credential of the platform', async () => {
+    seen.length = 0;
+    const answer = await request(`${replicaUrl}/old/page?a=1`, { headers: { 'x-request-id': 'owasp-legacy-1' } });
+    assert.equal(answer.statusCode, 200);
+    assert.equal(await answer.body.text(), 'legacy');
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]?.url, '/old/page?a=1');
+    assert.equal(seen[0]?.headers['x-request-id'], 'owasp-legacy-1');
+    assert.equal(seen[0]?.headers.authorization, undefined, "an anonymous call gets no gateway token, unlike the API's services");
+  });
+
+  it('no internal route, API path, page or traversal is forwarded to it, by any method or encoding', async () => {
+    seen.length = 0;
+    for (const target of [
+      `/internal/carts/${alice.userId}`,
+      `/internal/payment-tokens/${aliceOrder}`,
+      '/%69nternal/dead-letters',
+      '/openapi.json',
+      '/oauth/token',
+      '/api/nope',
+      `/old/..%2F..%2Finternal%2Fcarts/${alice.userId}`,
+      '/old/%2e%2e/internal/dead-letters',
+      '/old/../internal/dead-letters',
+      '/old\\..\\internal',
+      '/old//internal',
+      '/assets/..%2f..%2fpackage.json',
+    ]) {
+      for (const method of ['GET', 'POST', 'DELETE']) {
+        const answer = await rawToReplica(method, target);
+        assert.ok([400, 404].includes(answer.status), `${method} ${target}: ${answer.status}`);
+        assert.match(answer.head, /content-type: application\/problem\+json/i, `${method} ${target}`);
+      }
+    }
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      const answer = await rawToReplica(method, '/cart');
+      assert.equal(answer.status, 404, `${method} /cart: a page's path stays the web app's`);
+      assert.match(answer.head, /content-type: application\/problem\+json/i);
+    }
+    assert.equal((await rawToReplica('GET', '/products/x?y=1')).status, 200, 'a page is the web app’s');
+    assert.deepEqual(seen, [], 'the legacy app was never called');
+  });
+
+  it('a path cannot steer the forward to another host: it is only ever appended to the legacy app’s URL', async () => {
+    seen.length = 0;
+    for (const target of ['/@169.254.169.254/latest/meta-data', '/%40evil.example/x', '/:80@evil.example/x']) {
+      const answer = await rawToReplica('GET', target);
+      assert.equal(answer.status, 200, `${target}: ${answer.status}`);
+      assert.match(answer.body, /legacy/, target);
+    }
+    assert.deepEqual(
+      seen.map((s) => s.url),
+      ['/@169.254.169.254/latest/meta-data', '/%40evil.example/x', '/:80@evil.example/x'],
+    );
+    assert.equal((await rawToReplica('GET', '//evil.example/x')).status, 400, 'a protocol-relative path is not canonical');
   });
 });
 
