@@ -127,7 +127,9 @@ export async function up(options: UpOptions): Promise<void> {
 
   // Beside PostgreSQL's start, so a fresh clone's first `npm start` serves the app without adding to the time to ready.
   const webBuilding = ensureWebBuilt(say).catch((error: unknown) => {
-    say(`the web app could not be built (${(error as Error).message}); the API works, pages answer 503 until \`npm run build -w @mercato/web\` succeeds`);
+    say(
+      `the web app could not be built (${(error as Error).message}); the API works, pages answer 503 until \`npm run build -w @mercato/web\` succeeds`,
+    );
   });
   try {
     let adminUrl = env.DATABASE_URL;
