@@ -43,6 +43,12 @@ export async function startPlatform(name: string): Promise<WebPlatform> {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
+  // `mercato up` keeps running with an empty shop when seeding fails (e.g. PostgreSQL out of connections): say so here, not as a missing product later.
+  if (!/seeded a demo store/.test(platform.output())) {
+    await platform.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw new Error(`the platform started without its demo store:\n${platform.output()}`);
+  }
   return {
     base: platform.gatewayUrl,
     async stop() {
