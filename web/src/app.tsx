@@ -4,6 +4,7 @@ import { useEffect } from 'preact/hooks';
 import { loadCart } from './lib/cart.ts';
 import { matchPath, useLocation } from './lib/router.tsx';
 import { useSession } from './lib/session.ts';
+import { dismissOnNavigation } from './lib/toast.ts';
 import { AccountPage } from './pages/account.tsx';
 import { CartPage } from './pages/cart.tsx';
 import { CategoryPage } from './pages/category.tsx';
@@ -55,6 +56,7 @@ export function App() {
   useEffect(() => {
     loadCart().catch(() => undefined);
   }, [userId]);
+  useEffect(() => dismissOnNavigation(), [path]);
   const [Page, params] = pageFor(path);
   return (
     <>

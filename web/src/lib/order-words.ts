@@ -41,6 +41,8 @@ export function historyText(entry: { status: string; detail?: string }): string 
   }
   if (entry.status === 'cancelled') return 'Cancelled';
   if (entry.status === 'shipped') return 'Shipped';
+  // A step this page has no words for yet: the service's own, made readable (`payment declined` → `Payment declined`).
+  if (entry.detail && /^[a-z ]+$/.test(entry.detail)) return entry.detail.charAt(0).toUpperCase() + entry.detail.slice(1);
   return STATUS_LABEL[entry.status as OrderStatus] ?? entry.status;
 }
 

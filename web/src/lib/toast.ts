@@ -16,6 +16,11 @@ export function toast(text: string, tone: Toast['tone'] = 'info'): void {
   setTimeout(() => dismiss(id), tone === 'error' ? 8_000 : 4_000);
 }
 
+/** A new page: what was said about the last one goes, except errors the shopper may still need to read. */
+export function dismissOnNavigation(): void {
+  toasts.set(toasts.get().filter((t) => t.tone === 'error'));
+}
+
 export function dismiss(id: number): void {
   toasts.set(toasts.get().filter((t) => t.id !== id));
 }

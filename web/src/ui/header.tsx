@@ -27,7 +27,10 @@ export function Header() {
   const { path, query } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   const [search, setSearch] = useState(path === '/search' ? (query.get('q') ?? '') : '');
-  useEffect(() => setMenuOpen(false), [path]);
+  useEffect(() => {
+    setMenuOpen(false);
+    if (path !== '/search') setSearch('');
+  }, [path]);
   const count = currentCart?.itemCount ?? 0;
   const admin = isAdmin(signedIn);
   return (
