@@ -7,6 +7,8 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 
 const WEB_ROOT = fileURLToPath(new URL('.', import.meta.url));
 /** Where the built app lives: `index.html` and hashed files under `assets/`. */
@@ -33,11 +35,30 @@ export async function staleReason(root = WEB_ROOT): Promise<string | undefined> 
   return newest > Number(stamp) ? 'sources changed since the last build' : undefined;
 }
 
+const TEXT_ASSET = /\.(js|css|svg|html|json)$/;
+
+/**
+ * Brotli and gzip copies of every text asset, made once at build time at the highest levels (the
+ * gateway sends them as they are, with @fastify/static's `preCompressed`): compressing per request
+ * would cost the gateway CPU on every first visit.
+ */
+async function precompress(assets: string): Promise<void> {
+  const brotli = promisify(brotliCompress);
+  const gz = promisify(gzip);
+  for (const name of await readdir(assets)) {
+    if (!TEXT_ASSET.test(name)) continue;
+    const content = await readFile(join(assets, name));
+    await writeFile(join(assets, `${name}.br`), await brotli(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+    await writeFile(join(assets, `${name}.gz`), await gz(content, { level: 9 }));
+  }
+}
+
 /** Builds the app with Vite (imported only when a build is needed, so a built image never loads it). */
 export async function buildWeb(root = WEB_ROOT): Promise<void> {
   const startedAt = Date.now();
   const { build } = await import('vite');
   await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  await precompress(join(root, 'dist', 'assets'));
   await writeFile(join(root, 'dist', STAMP), String(startedAt));
 }
 

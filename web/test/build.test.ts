@@ -33,6 +33,9 @@ describe('the web app build', () => {
     for (const script of scripts) {
       assert.match(script, /-[A-Za-z0-9_-]{8}\.js$/, 'the file name carries a content hash');
       await stat(join(root, 'dist', script));
+      // Compressed once at build time, for the gateway to send as they are.
+      await stat(join(root, 'dist', `${script}.br`));
+      await stat(join(root, 'dist', `${script}.gz`));
     }
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script (the Content-Security-Policy forbids them)');
   });

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { createService, type Service } from '@mercato/kit';
 import { rawHttp } from '@mercato/kit/testing';
 import { gatewayDefinition } from '../src/app.ts';
@@ -19,6 +20,9 @@ const dist = mkdtempSync(join(tmpdir(), 'mercato-web-'));
 mkdirSync(join(dist, 'assets'));
 writeFileSync(join(dist, 'index.html'), INDEX);
 writeFileSync(join(dist, 'assets', ASSET), ASSET_TEXT);
+// What the build writes beside each text asset (web/build.ts).
+writeFileSync(join(dist, 'assets', `${ASSET}.br`), brotliCompressSync(ASSET_TEXT));
+writeFileSync(join(dist, 'assets', `${ASSET}.gz`), gzipSync(ASSET_TEXT));
 
 /** What reached the legacy app. */
 interface Seen {
@@ -152,6 +156,21 @@ describe('the web app at the gateway', () => {
     assert.equal(asset.body, ASSET_TEXT);
     assert.match(String(asset.headers['content-type']), /^(text|application)\/javascript/);
     assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable');
+  });
+
+  it('a built file goes compressed to a client that accepts brotli or gzip (the build’s copies), with Vary', async () => {
+    const br = await web.app.inject({ url: `/assets/${ASSET}`, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(br.statusCode, 200);
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.equal(brotliDecompressSync(br.rawPayload).toString('utf8'), ASSET_TEXT);
+    assert.match(String(br.headers.vary), /accept-encoding/i);
+    assert.equal(br.headers['cache-control'], 'public, max-age=31536000, immutable');
+    const gz = await web.app.inject({ url: `/assets/${ASSET}`, headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.rawPayload).toString('utf8'), ASSET_TEXT);
+    const plain = await web.app.inject({ url: `/assets/${ASSET}`, headers: { 'accept-encoding': 'identity' } });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.body, ASSET_TEXT);
   });
 
   it('a missing asset, or a folder, is 404 problem+json, never the page', async () => {

@@ -95,6 +95,8 @@ export async function webAppRoutes(app: FastifyInstance, options: WebAppOptions)
       // Every built file's name carries a hash of its content: a new build makes new names.
       maxAge: '365d',
       immutable: true,
+      // The build writes `.br` and `.gz` beside each text file: sent to a client that accepts them, with Vary.
+      preCompressed: true,
     });
   }
 
