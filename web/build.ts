@@ -15,7 +15,7 @@ const WEB_ROOT = fileURLToPath(new URL('.', import.meta.url));
 export const webDistDir = join(WEB_ROOT, 'dist');
 /** Written last by a build: a build that stopped half way is never taken for a finished one. */
 const STAMP = '.build-stamp';
-const INPUTS = ['index.html', 'src', 'vite.config.ts', 'package.json'];
+const INPUTS = ['index.html', 'src', 'vite.config.ts', 'package.json', 'build.ts'];
 
 async function newestInput(path: string): Promise<number> {
   const info = await stat(path).catch(() => undefined);

@@ -13,7 +13,7 @@ let root: string;
 before(async () => {
   // Inside web/, so the copy resolves preact and vite from the workspace's node_modules like the real one.
   root = await mkdtemp(join(WEB, '.build-test-'));
-  for (const name of ['index.html', 'vite.config.ts', 'package.json', 'src'])
+  for (const name of ['index.html', 'vite.config.ts', 'package.json', 'build.ts', 'src'])
     await cp(join(WEB, name), join(root, name), { recursive: true });
 });
 
