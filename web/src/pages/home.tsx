@@ -22,6 +22,14 @@ export function HomePage() {
       </section>
       <section aria-labelledby="categories-heading">
         <h2 id="categories-heading">Categories</h2>
+        {categories.state === 'loading' && (
+          // Room for the tiles before they come, so the products below do not jump.
+          <ul class="category-grid" aria-hidden="true">
+            {Array.from({ length: 12 }, (_, i) => (
+              <li key={i} class="category-tile skeleton" />
+            ))}
+          </ul>
+        )}
         {categories.state === 'failed' && <Failed error={categories.error} />}
         {categories.state === 'ready' && (
           <ul class="category-grid">
