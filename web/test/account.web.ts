@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DESKTOP, launchBrowser, openTab } from './support/browser.ts';
 import { startPlatform, type WebPlatform } from './support/platform.ts';
-import { ADDRESS, call, PASSWORD, registerShopper, signInThroughPage } from './support/shop.ts';
+import { ADDRESS, call, PASSWORD, placeOrder, registerShopper, signInThroughPage } from './support/shop.ts';
 
 // A shopper's session and account in Chromium: tokens renewed before they expire, a spent session
 // back through sign-in, the profile's address at checkout, and cancelling an order.
@@ -142,12 +141,7 @@ describe('a shopper’s session and account in Chromium', () => {
   it('an order of another shopper is not found, and leaks nothing', async () => {
     const owner = await registerShopper(base, 'Owner');
     const product = (await call(base, 'GET', '/api/products?limit=1')).body.items[0];
-    await call(base, 'POST', '/api/cart/items', { token: owner.token, body: { sku: product.sku, quantity: 1 } });
-    const placed = await call(base, 'POST', '/api/orders', {
-      token: owner.token,
-      headers: { 'idempotency-key': randomUUID() },
-      body: { shippingAddress: ADDRESS, paymentToken: 'tok_visa' },
-    });
+    const placed = await placeOrder(base, owner.token, product.sku);
     assert.equal(placed.status, 202);
     const other = await registerShopper(base, 'Other');
     const tab = await openTab(browser, DESKTOP, 'other-order');

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DESKTOP, launchBrowser, openTab, seriousViolations, type Tab } from './support/browser.ts';
 import { ADMIN, startPlatform, type WebPlatform } from './support/platform.ts';
-import { ADDRESS, call, login, PASSWORD, registerShopper, reloadUntilVisible, signInThroughPage } from './support/shop.ts';
+import { call, login, PASSWORD, placeOrder, registerShopper, reloadUntilVisible, signInThroughPage } from './support/shop.ts';
 
 // Staff and operators in Debian's Chromium: the admin pages, the ops console, and what a customer may not see.
 
@@ -72,12 +71,7 @@ describe('staff in Chromium', () => {
   it('an admin ships an order and its owner sees shipped with the carrier and tracking number', async () => {
     const owner = await registerShopper(base, 'Owner');
     const product = (await call(base, 'GET', '/api/products?limit=1&sort=price_desc')).body.items[0];
-    await call(base, 'POST', '/api/cart/items', { token: owner.token, body: { sku: product.sku, quantity: 1 } });
-    const placed = await call(base, 'POST', '/api/orders', {
-      token: owner.token,
-      headers: { 'idempotency-key': randomUUID() },
-      body: { shippingAddress: ADDRESS, paymentToken: 'tok_visa' },
-    });
+    const placed = await placeOrder(base, owner.token, product.sku);
     assert.equal(placed.status, 202);
     const orderId: string = placed.body.id;
     // Staff ship confirmed orders: wait, as they would, until the checkout has confirmed it.

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api } from '../lib/api.ts';
 import { formatTime } from '../lib/order-words.ts';
 import { Link } from '../lib/router.tsx';
 import { useSession } from '../lib/session.ts';
 import { useTitle } from '../lib/title.ts';
-import type { Order, Page } from '../lib/types.ts';
+import type { Order } from '../lib/types.ts';
+import { usePagedList } from '../lib/use-paged-list.ts';
+import { LoadMore } from '../ui/load-more.tsx';
 import { Price } from '../ui/money.tsx';
 import { StatusBadge } from '../ui/order-view.tsx';
 import { Empty, Failed, Loading } from '../ui/status.tsx';
@@ -12,26 +12,10 @@ import { SignInNeeded } from './sign-in.tsx';
 
 /** A list of orders with "Load more": the shopper's own, or (staff) everyone's. */
 export function OrderTable({ path, linkFor }: { path: string; linkFor: (o: Order) => string }) {
-  const [orders, setOrders] = useState<Order[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'ready' | 'failed' | 'more'>('loading');
-  const [error, setError] = useState<unknown>();
-  const load = async (after: string | null) => {
-    const sep = path.includes('?') ? '&' : '?';
-    const page = await api<Page<Order>>(`${path}${sep}limit=20${after ? `&cursor=${encodeURIComponent(after)}` : ''}`, { auth: true });
-    setOrders((before) => (after ? [...before, ...page.items] : page.items));
-    setCursor(page.nextCursor);
-    setState('ready');
-  };
-  useEffect(() => {
-    setState('loading');
-    load(null).catch((e: unknown) => {
-      setError(e);
-      setState('failed');
-    });
-  }, [path]);
-  if (state === 'loading') return <Loading label="Loading orders…" />;
-  if (state === 'failed' && orders.length === 0) return <Failed error={error} />;
+  const list = usePagedList<Order>(path, { limit: 20, auth: true });
+  const orders = list.items;
+  if (list.state === 'loading') return <Loading label="Loading orders…" />;
+  if (list.state === 'failed' && orders.length === 0) return <Failed error={list.error} />;
   if (orders.length === 0) return <Empty title="No orders yet" />;
   return (
     <>
@@ -63,24 +47,7 @@ export function OrderTable({ path, linkFor }: { path: string; linkFor: (o: Order
           ))}
         </tbody>
       </table>
-      {cursor && (
-        <div class="load-more">
-          <button
-            type="button"
-            class="button button-secondary"
-            disabled={state === 'more'}
-            onClick={() => {
-              setState('more');
-              load(cursor).catch((e: unknown) => {
-                setError(e);
-                setState('failed');
-              });
-            }}
-          >
-            Load more
-          </button>
-        </div>
-      )}
+      <LoadMore list={list} />
     </>
   );
 }

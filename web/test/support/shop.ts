@@ -42,6 +42,16 @@ export async function login(base: string, email: string, password: string): Prom
   return answer.body.accessToken;
 }
 
+/** A shopper's order of one unit of `sku`, placed through the API (for tests about what comes after). */
+export async function placeOrder(base: string, token: string, sku: string, paymentToken = 'tok_visa'): Promise<Answer> {
+  await call(base, 'POST', '/api/cart/items', { token, body: { sku, quantity: 1 } });
+  return call(base, 'POST', '/api/orders', {
+    token,
+    headers: { 'idempotency-key': randomUUID() },
+    body: { shippingAddress: ADDRESS, paymentToken },
+  });
+}
+
 /** Signs in through the sign-in page, as a person does, and waits for the account link. */
 export async function signInThroughPage(page: Page, base: string, email: string, password: string): Promise<void> {
   await page.goto(`${base}/sign-in`);

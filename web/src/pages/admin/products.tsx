@@ -7,9 +7,11 @@ import { Link, navigate } from '../../lib/router.tsx';
 import { useShopCurrency } from '../../lib/shop-currency.ts';
 import { useTitle } from '../../lib/title.ts';
 import { toast } from '../../lib/toast.ts';
-import type { Page, Product } from '../../lib/types.ts';
+import type { Product } from '../../lib/types.ts';
 import { useAsync } from '../../lib/use-async.ts';
+import { usePagedList } from '../../lib/use-paged-list.ts';
 import { Field, TextArea } from '../../ui/field.tsx';
+import { LoadMore } from '../../ui/load-more.tsx';
 import { Price } from '../../ui/money.tsx';
 import { Empty, Failed, Loading } from '../../ui/status.tsx';
 
@@ -17,26 +19,8 @@ export function ProductsAdminPage() {
   useTitle('Admin · Products');
   const [q, setQ] = useState('');
   const [search, setSearch] = useState('');
-  const [items, setItems] = useState<Product[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
-  const [error, setError] = useState<unknown>();
-  const load = async (after: string | null) => {
-    const params = new URLSearchParams({ limit: '50' });
-    if (search) params.set('q', search);
-    if (after) params.set('cursor', after);
-    const page = await api<Page<Product>>(`/api/products?${params}`, { auth: true });
-    setItems((before) => (after ? [...before, ...page.items] : page.items));
-    setCursor(page.nextCursor);
-    setState('ready');
-  };
-  useEffect(() => {
-    setState('loading');
-    load(null).catch((e: unknown) => {
-      setError(e);
-      setState('failed');
-    });
-  }, [search]);
+  const list = usePagedList<Product>(search ? `/api/products?q=${encodeURIComponent(search)}` : '/api/products', { limit: 50, auth: true });
+  const items = list.items;
   return (
     <section>
       <div class="page-heading">
@@ -58,10 +42,10 @@ export function ProductsAdminPage() {
           Search
         </button>
       </form>
-      {state === 'loading' && <Loading />}
-      {state === 'failed' && <Failed error={error} />}
-      {state === 'ready' && items.length === 0 && <Empty title="No products found" />}
-      {state === 'ready' && items.length > 0 && (
+      {list.state === 'loading' && <Loading />}
+      {list.state === 'failed' && items.length === 0 && <Failed error={list.error} />}
+      {list.state === 'ready' && items.length === 0 && <Empty title="No products found" />}
+      {list.state !== 'loading' && items.length > 0 && (
         <table class="table">
           <thead>
             <tr>
@@ -87,17 +71,7 @@ export function ProductsAdminPage() {
           </tbody>
         </table>
       )}
-      {cursor && (
-        <div class="load-more">
-          <button
-            type="button"
-            class="button button-secondary"
-            onClick={() => load(cursor).catch((e: unknown) => toast(describeError(e), 'error'))}
-          >
-            Load more
-          </button>
-        </div>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }

@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { ApiError, describeError } from '../../lib/problem.ts';
 import { useTitle } from '../../lib/title.ts';
 import { toast } from '../../lib/toast.ts';
-import type { Page } from '../../lib/types.ts';
+import { usePagedList } from '../../lib/use-paged-list.ts';
 import { Field } from '../../ui/field.tsx';
+import { LoadMore } from '../../ui/load-more.tsx';
 import { Empty, Failed, Loading } from '../../ui/status.tsx';
 
 interface StockRow {
@@ -68,28 +69,13 @@ function StockLine({ row, onSaved }: { row: StockRow; onSaved: (r: StockRow) => 
 
 export function StockPage() {
   useTitle('Admin · Stock');
-  const [rows, setRows] = useState<StockRow[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
   const [skus, setSkus] = useState('');
-  const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
-  const [error, setError] = useState<unknown>();
-  const load = async (after: string | null) => {
-    const params = new URLSearchParams({ limit: '50' });
-    if (skus) params.set('skus', skus);
-    if (after) params.set('cursor', after);
-    const page = await api<Page<StockRow>>(`/api/admin/inventory?${params}`, { auth: true });
-    setRows((before) => (after ? [...before, ...page.items] : page.items));
-    setCursor(page.nextCursor);
-    setState('ready');
-  };
-  useEffect(() => {
-    setState('loading');
-    load(null).catch((e: unknown) => {
-      setError(e);
-      setState('failed');
-    });
-  }, [skus]);
+  const list = usePagedList<StockRow>(skus ? `/api/admin/inventory?skus=${encodeURIComponent(skus)}` : '/api/admin/inventory', {
+    limit: 50,
+    auth: true,
+  });
+  const rows = list.items;
   return (
     <section>
       <h1>Stock</h1>
@@ -111,10 +97,10 @@ export function StockPage() {
           Find
         </button>
       </form>
-      {state === 'loading' && <Loading />}
-      {state === 'failed' && <Failed error={error} />}
-      {state === 'ready' && rows.length === 0 && <Empty title="No stock found" />}
-      {state === 'ready' && rows.length > 0 && (
+      {list.state === 'loading' && <Loading />}
+      {list.state === 'failed' && rows.length === 0 && <Failed error={list.error} />}
+      {list.state === 'ready' && rows.length === 0 && <Empty title="No stock found" />}
+      {list.state !== 'loading' && rows.length > 0 && (
         <table class="table">
           <thead>
             <tr>
@@ -127,22 +113,12 @@ export function StockPage() {
           </thead>
           <tbody>
             {rows.map((r) => (
-              <StockLine key={r.sku} row={r} onSaved={(saved) => setRows(rows.map((x) => (x.sku === saved.sku ? saved : x)))} />
+              <StockLine key={r.sku} row={r} onSaved={(saved) => list.setItems(rows.map((x) => (x.sku === saved.sku ? saved : x)))} />
             ))}
           </tbody>
         </table>
       )}
-      {cursor && (
-        <div class="load-more">
-          <button
-            type="button"
-            class="button button-secondary"
-            onClick={() => load(cursor).catch((e: unknown) => toast(describeError(e), 'error'))}
-          >
-            Load more
-          </button>
-        </div>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }
