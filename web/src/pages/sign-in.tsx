@@ -37,6 +37,11 @@ export function SignInPage() {
   return (
     <div class="page narrow">
       <h1>Sign in</h1>
+      {query.get('next') && (
+        <p class="notice" role="status">
+          Please sign in to continue where you were.
+        </p>
+      )}
       <form
         class="form-card"
         noValidate

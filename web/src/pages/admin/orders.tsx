@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { formatMoney } from '../../lib/money.ts';
-import { formatTime, STATUS_LABEL } from '../../lib/order-words.ts';
+import { formatTime, paymentText, STATUS_LABEL } from '../../lib/order-words.ts';
 import { ApiError, describeError } from '../../lib/problem.ts';
 import { navigate, useLocation } from '../../lib/router.tsx';
 import { useTitle } from '../../lib/title.ts';
@@ -141,8 +141,7 @@ export function AdminOrderPage({ id }: { id: string }) {
         <section class="form-card" aria-labelledby="payment-heading">
           <h2 id="payment-heading">Payment</h2>
           <p>
-            {payment.value.brand ? `${payment.value.brand} •••• ${payment.value.last4 ?? ''}` : 'Card'} — {payment.value.status},{' '}
-            {formatMoney(payment.value.amount)}
+            {paymentText(payment.value)}: {formatMoney(payment.value.amount)}
           </p>
           <ul class="ledger">
             {payment.value.ledger.map((entry, i) => (
