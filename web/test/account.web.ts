@@ -96,6 +96,39 @@ describe('a shopper’s session and account in Chromium', () => {
     }
   });
 
+  it('a shopper whose session is spent still browses the shop, signed out, without being sent to sign in', async () => {
+    const shopper = await registerShopper(base, 'Away');
+    const tab = await openTab(browser, DESKTOP, 'spent-browsing');
+    const { page } = tab;
+    try {
+      await signInThroughPage(page, base, shopper.email, PASSWORD);
+      const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '{}') as StoredSession, SESSION_KEY);
+      assert.equal((await call(base, 'POST', '/api/auth/logout', { body: { refreshToken: stored.refreshToken } })).status, 204);
+      await page.evaluate(
+        ([key]) => {
+          const s = JSON.parse(localStorage.getItem(key as string) ?? '{}');
+          localStorage.setItem(key as string, JSON.stringify({ ...s, expiresAt: Date.now() - 1_000 }));
+        },
+        [SESSION_KEY] as const,
+      );
+      const product = (await call(base, 'GET', '/api/products?limit=1')).body.items[0];
+      for (const path of ['/', `/products/${product.slug}`]) {
+        await page.goto(`${base}${path}`);
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).waitFor();
+        assert.equal(new URL(page.url()).pathname, path, 'still on the page the shopper opened');
+      }
+      await page.getByRole('button', { name: 'Add to cart' }).waitFor();
+      await page.getByRole('link', { name: 'Cart, 0 items' }).waitFor();
+      await tab.shot('signed-out-product');
+      assert.deepEqual(
+        tab.errors.filter((e) => !e.includes('401 (Unauthorized)')),
+        [],
+      );
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('the address saved in the profile fills the checkout, and the shopper can cancel the order they placed', async () => {
     const shopper = await registerShopper(base, 'Profile');
     const product = (await call(base, 'GET', '/api/products?limit=1')).body.items[0];

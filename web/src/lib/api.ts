@@ -67,7 +67,10 @@ export interface RequestOptions {
   method?: string;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Send the shopper's token (a 401 then means the session is spent); `ifSignedIn`: only when there is one. */
+  /**
+   * `true`: send the shopper's token (a spent session goes to the sign-in page and back); `ifSignedIn`:
+   * send it when there is one, and carry on anonymously when it is spent.
+   */
   auth?: boolean | 'ifSignedIn';
   signal?: AbortSignal;
 }
@@ -85,18 +88,20 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
       signal: options.signal,
     });
   };
-  const withToken = options.auth === true || (options.auth === 'ifSignedIn' && session.get() !== undefined);
+  // `ifSignedIn`: a public page. A spent session there goes on anonymously, never to the sign-in page.
+  const optional = options.auth === 'ifSignedIn';
+  const withToken = options.auth === true || (optional && session.get() !== undefined);
   const token = withToken ? await accessToken() : undefined;
-  if (withToken && !token) {
+  if (withToken && !token && !optional) {
     sendToSignIn();
     throw new ApiError(401, { title: 'Sign in to continue', detail: 'Please sign in to continue.' });
   }
   let response = await send(token);
-  if (response.status === 401 && withToken) {
+  if (response.status === 401 && token) {
     // The token may have been refused for its age alone: one refresh, one retry.
     const renewed = await refreshSession();
-    if (renewed) response = await send(renewed.accessToken);
-    if (response.status === 401) {
+    if (renewed || optional) response = await send(renewed?.accessToken);
+    if (response.status === 401 && !optional) {
       sendToSignIn();
       throw await failure(response);
     }

@@ -11,7 +11,8 @@ export async function loadCart(): Promise<Cart | undefined> {
     cart.set(undefined);
     return undefined;
   }
-  const answer = await api<Cart>('/api/cart', { auth: true });
+  // Every page asks for the cart's count: a spent session must not send a shopper from any page to sign in.
+  const answer = await api<Cart>('/api/cart', { auth: 'ifSignedIn' });
   cart.set(answer);
   return answer;
 }
