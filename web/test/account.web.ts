@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DESKTOP, launchBrowser, openTab } from './support/browser.ts';
 import { startPlatform, type WebPlatform } from './support/platform.ts';
 import { ADDRESS, call, PASSWORD, placeOrder, registerShopper, signInThroughPage } from './support/shop.ts';
@@ -31,6 +31,23 @@ interface StoredSession {
 
 const SESSION_KEY = 'mercato.session';
 
+async function storedSession(page: Page): Promise<StoredSession> {
+  return page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '{}') as StoredSession, SESSION_KEY);
+}
+
+/** As if the shopper signed out elsewhere and the access token ran out: the page's session is spent. */
+async function spendSession(page: Page): Promise<void> {
+  const stored = await storedSession(page);
+  assert.equal((await call(base, 'POST', '/api/auth/logout', { body: { refreshToken: stored.refreshToken } })).status, 204);
+  await page.evaluate(
+    ([key, at]) => {
+      const s = JSON.parse(localStorage.getItem(key as string) ?? '{}');
+      localStorage.setItem(key as string, JSON.stringify({ ...s, expiresAt: at }));
+    },
+    [SESSION_KEY, Date.now() - 1_000] as const,
+  );
+}
+
 describe('a shopper’s session and account in Chromium', () => {
   it('an access token about to expire is renewed before the next call, and the shopper stays signed in', async () => {
     const shopper = await registerShopper(base, 'Renew');
@@ -38,7 +55,7 @@ describe('a shopper’s session and account in Chromium', () => {
     const { page } = tab;
     try {
       await signInThroughPage(page, base, shopper.email, PASSWORD);
-      const before = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '{}') as StoredSession, SESSION_KEY);
+      const before = await storedSession(page);
       // As if 14½ of its 15 minutes had passed.
       await page.evaluate(
         ([key, at]) => {
@@ -49,7 +66,7 @@ describe('a shopper’s session and account in Chromium', () => {
       );
       await page.goto(`${base}/cart`);
       await page.getByRole('heading', { name: 'Your cart is empty' }).waitFor();
-      const after = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '{}') as StoredSession, SESSION_KEY);
+      const after = await storedSession(page);
       assert.notEqual(after.refreshToken, before.refreshToken, 'the refresh token was used and replaced');
       assert.ok(after.expiresAt > Date.now() + 10 * 60_000, 'a fresh access token');
       // The app used the old refresh token once: it is spent (reusing it is refused, and revokes the login).
@@ -67,16 +84,7 @@ describe('a shopper’s session and account in Chromium', () => {
     const { page } = tab;
     try {
       await signInThroughPage(page, base, shopper.email, PASSWORD);
-      const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '{}') as StoredSession, SESSION_KEY);
-      // Signed out elsewhere, and the access token has run out.
-      assert.equal((await call(base, 'POST', '/api/auth/logout', { body: { refreshToken: stored.refreshToken } })).status, 204);
-      await page.evaluate(
-        ([key]) => {
-          const s = JSON.parse(localStorage.getItem(key as string) ?? '{}');
-          localStorage.setItem(key as string, JSON.stringify({ ...s, expiresAt: Date.now() - 1_000 }));
-        },
-        [SESSION_KEY] as const,
-      );
+      await spendSession(page);
       await page.goto(`${base}/orders`);
       await page.waitForURL(`${base}/sign-in?next=${encodeURIComponent('/orders')}`);
       await tab.shot('01-sign-in-again');
@@ -102,15 +110,7 @@ describe('a shopper’s session and account in Chromium', () => {
     const { page } = tab;
     try {
       await signInThroughPage(page, base, shopper.email, PASSWORD);
-      const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '{}') as StoredSession, SESSION_KEY);
-      assert.equal((await call(base, 'POST', '/api/auth/logout', { body: { refreshToken: stored.refreshToken } })).status, 204);
-      await page.evaluate(
-        ([key]) => {
-          const s = JSON.parse(localStorage.getItem(key as string) ?? '{}');
-          localStorage.setItem(key as string, JSON.stringify({ ...s, expiresAt: Date.now() - 1_000 }));
-        },
-        [SESSION_KEY] as const,
-      );
+      await spendSession(page);
       const product = (await call(base, 'GET', '/api/products?limit=1')).body.items[0];
       for (const path of ['/', `/products/${product.slug}`]) {
         await page.goto(`${base}${path}`);
