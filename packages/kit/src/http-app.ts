@@ -62,28 +62,6 @@ export function createHttpApp(options: {
     }
   });
   installProblemHandlers(app);
-  installLingeringRefusal(app);
   installMetrics(app, options.metrics);
   return app;
-}
-
-/** A refused body up to this size is read to its end and dropped rather than cut off (below). */
-const LINGER_LIMIT_BYTES = 8 * BODY_LIMIT_BYTES;
-
-/**
- * Fastify refuses a body over the limit before reading it, and closes the connection. The client is
- * usually still sending then: closing a socket with unread bytes makes the kernel send a reset, which
- * can reach the client before it has read the 413, so it sees EPIPE or ECONNRESET and no answer (the
- * platform fuzz suite saw this in CI on a loaded machine). Up to LINGER_LIMIT_BYTES the connection is
- * kept instead: Node reads the rest of an unread body and drops it, the client reads its 413, and the
- * connection serves the next request. A larger announced body is still cut off; the request timeout
- * bounds a slow one.
- */
-function installLingeringRefusal(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode !== 413 || reply.getHeader('connection') !== 'close') return payload;
-    const announced = Number(request.headers['content-length']);
-    if (Number.isSafeInteger(announced) && announced <= LINGER_LIMIT_BYTES) reply.removeHeader('connection');
-    return payload;
-  });
 }

@@ -140,6 +140,24 @@ function problemForFastifyError(error: FastifyError): { problem: ProblemType; de
   return { problem: CommonProblems.internal, detail: 'Something went wrong on our side; it has been logged.' };
 }
 
+/** A refused body announced up to this size (8× the 1 MiB limit) is read to its end and dropped rather than cut off (below). */
+const LINGER_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Fastify refuses a body over the limit before reading it, and marks the connection to close. The
+ * client is usually still sending then: closing a socket with unread bytes makes the kernel send a
+ * reset, which can reach the client before it has read the 413, so it sees EPIPE or ECONNRESET and no
+ * answer (the platform fuzz suite saw this in CI on a loaded machine). Up to LINGER_LIMIT_BYTES the
+ * connection is kept instead: Node reads the rest of an unread body and drops it, the client reads
+ * its 413, and the connection serves the next request. A larger announced body is still cut off; the
+ * request timeout bounds a slow one.
+ */
+function lingerOnRefusedBody(request: FastifyRequest, reply: FastifyReply): void {
+  const announced = Number(request.headers['content-length']);
+  if (reply.getHeader('connection') === 'close' && Number.isSafeInteger(announced) && announced <= LINGER_LIMIT_BYTES)
+    reply.removeHeader('connection');
+}
+
 /** Installs problem+json answers for thrown errors and unknown routes. No stack ever leaves the process. */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpProblem, request: FastifyRequest, reply: FastifyReply) => {
@@ -155,6 +173,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
       return sendProblem(reply, CommonProblems.validation, first ? `${where} ${first.detail}` : error.message, { errors });
     }
     const { problem, detail } = problemForFastifyError(error);
+    if (problem === CommonProblems.bodyTooLarge) lingerOnRefusedBody(request, reply);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     if (problem === CommonProblems.serviceUnavailable) reply.header('retry-after', '1');
     return sendProblem(reply, problem, detail);
