@@ -7,6 +7,9 @@ import { installInputRules } from './http/input-rules.ts';
 import { installMetrics, type Metrics } from './metrics.ts';
 import { CommonProblems, HttpProblem, installProblemHandlers } from './problem.ts';
 
+/** The Fastify instance a service's routes are declared on. */
+export type HttpApp = FastifyInstance;
+
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** A client may name its request (echoed back and logged) with up to 200 visible ASCII characters. */

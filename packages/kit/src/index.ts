@@ -16,3 +16,4 @@ export * from './metrics.ts';
 export * from './periodic-task.ts';
 export * from './problem.ts';
 export * from './service.ts';
+export * from './service-names.ts';

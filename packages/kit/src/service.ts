@@ -25,10 +25,8 @@ import { RegistryDiscovery } from './discovery/registry-discovery.ts';
 import { createHttpApp } from './http-app.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { SERVICE_NAMES } from './service-names.ts';
 
-/** Every business service, in the order `mercato up` starts them. */
-export const SERVICE_NAMES = ['identity', 'catalog', 'inventory', 'cart', 'orders', 'payments', 'recommendations'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Deliveries handed to a consumer at once (at least pg-boss's fetch batch). */
 const DEFAULT_HANDLER_CONCURRENCY = 64;
