@@ -1,30 +1,11 @@
-import { type EventDefinition, EventEnvelope } from '@mercato/contracts';
+import { EventEnvelope } from '@mercato/contracts';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { AnySchema } from '../database.ts';
 import type { Delivery, DeliveryHandler } from './event-bus.ts';
+import type { HandlerContext, Subscription } from './subscription.ts';
 import { traceIdOf } from './trace-context.ts';
-
-export interface HandlerContext {
-  /** The transaction the inbox row is written in: the handler's writes commit with it, or not at all. */
-  tx: Transaction<AnySchema>;
-  /** A logger carrying the event's id, type and trace id. */
-  log: Logger;
-  attempt: number;
-}
-
-/** What a service consumes: listed in its `handlers.ts`, one entry per handler. */
-export interface Subscription<E extends EventDefinition = EventDefinition> {
-  /** Defaults to the service's name; two entries with one consumer name share deliveries. */
-  consumer?: string;
-  events: readonly E[];
-  handle(event: EventEnvelope<Static<E['data']>> & { type: E['type'] }, context: HandlerContext): Promise<void>;
-  concurrency?: number;
-  /** Deliveries before the event goes to the dead letters; default 5. */
-  maxAttempts?: number;
-}
 
 export type DeadLetterCounter = (consumer: string, event: unknown, reason: string) => void;
 
@@ -209,9 +190,4 @@ export function consumerHandler(options: {
       return outcome.get(event.id) ?? 'duplicate';
     },
   };
-}
-
-/** Declares a subscription with its handler typed by the events it lists. */
-export function subscription<E extends EventDefinition>(spec: Subscription<E>): Subscription {
-  return spec as unknown as Subscription;
 }

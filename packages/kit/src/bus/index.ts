@@ -5,5 +5,6 @@ export * from './nats-bus.ts';
 export * from './outbox.ts';
 export * from './outbox-relay.ts';
 export * from './pgboss-bus.ts';
+export * from './subscription.ts';
 export * from './trace-context.ts';
 export * from './uuid-v7.ts';
