@@ -2,6 +2,8 @@ export * from './auth/index.ts';
 export * from './bus/index.ts';
 export * from './config.ts';
 export * from './crypto/data-cipher.ts';
+export * from './database/group-commit.ts';
+export * from './database/listener.ts';
 export * from './database.ts';
 export * from './discovery/discovery.ts';
 export * from './discovery/dns-discovery.ts';

@@ -1,6 +1,5 @@
-import { type Logger, type Metrics, transaction } from '@mercato/kit';
+import { GroupCommit, Listener, type Logger, type Metrics, transaction } from '@mercato/kit';
 import { ExponentialBackoff, handleWhen, retry, TimeoutStrategy, timeout, wrap } from 'cockatiel';
-import pg from 'pg';
 import { Counter } from 'prom-client';
 import type { Outcome, ProviderOperation } from './domain/payment-intent.ts';
 import type { PaymentTokenSource } from './order-tokens.ts';
@@ -20,23 +19,10 @@ const COMPENSATION_RETRY_MAX_MS = 60_000;
 const TOKEN_RETRY_MAX_MS = 5_000;
 /** The listener reconnects after this when its connection dropped (the poll covers the gap). */
 const LISTEN_RETRY_MS = 1_000;
-/**
- * Outcomes are recorded in groups: those that arrive while a record transaction is in flight go
- * together in the next one (at most this many, two transactions at once), as the kit's consumer
- * does — one commit (one WAL flush) per provider call competed with the consumer's own commits.
- */
-const RECORD_GROUP_MAX = 64;
-const RECORDS_IN_FLIGHT = 2;
 
 type RecordResult = 'recorded' | 'stale' | 'more';
 /** How long an outcome whose intent a command's transaction holds waits before it is recorded again. */
 const BUSY_RETRY_MS = 5;
-interface PendingRecord {
-  step: ClaimedStep;
-  outcome: Outcome;
-  resolve: (result: RecordResult) => void;
-  reject: (error: unknown) => void;
-}
 
 export interface PaymentWorkerOptions {
   store: PaymentsStore;
@@ -80,12 +66,14 @@ export class PaymentWorker {
   #wakeAgain = false;
   /** The last claim filled every free slot: more may be due, so a slot that frees up claims again. */
   #backlog = false;
-  readonly #records: PendingRecord[] = [];
-  #recording = 0;
+  /**
+   * Outcomes are recorded in groups, as the kit's consumer handles events: one commit (one WAL flush)
+   * per provider call competed with the consumer's own commits.
+   */
+  readonly #records: GroupCommit<{ step: ClaimedStep; outcome: Outcome }, RecordResult | 'busy'>;
   #stopped = true;
   #poll: NodeJS.Timeout | undefined;
-  #listener: pg.Client | undefined;
-  #listenRetry: NodeJS.Timeout | undefined;
+  #listener: Listener | undefined;
 
   constructor(options: PaymentWorkerOptions) {
     this.#options = options;
@@ -106,6 +94,16 @@ export class PaymentWorker {
       labelNames: ['operation', 'outcome'] as const,
       registers: [options.metrics.registry],
     });
+    const { store } = options;
+    this.#records = new GroupCommit({
+      // Groups never share an intent (one claim per step), and a record never waits for a command's lock (`busy`): no lock cycles.
+      commit: (group) =>
+        transaction(store.db, async (tx) => {
+          const results: (RecordResult | 'busy')[] = [];
+          for (const { step, outcome } of group) results.push(await store.record(tx, step, outcome));
+          return results;
+        }),
+    });
   }
 
   async start(): Promise<void> {
@@ -124,8 +122,7 @@ export class PaymentWorker {
   async stop(boundMs: number): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#poll);
-    clearTimeout(this.#listenRetry);
-    await this.#listener?.end().catch(() => undefined);
+    await this.#listener?.close();
     this.#listener = undefined;
     let bound: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -281,11 +278,12 @@ export class PaymentWorker {
   async #record(step: ClaimedStep, outcome: Outcome): Promise<RecordResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await new Promise<RecordResult>((resolve, reject) => {
-          this.#records.push({ step, outcome, resolve, reject });
-          // Let outcomes that arrive in this same turn join the group.
-          setImmediate(() => this.#flushRecords());
-        });
+        let result = await this.#records.submit({ step, outcome });
+        while (result === 'busy') {
+          // A command's transaction is changing the intent's target: record it once that has committed.
+          await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+          result = await this.#records.submit({ step, outcome });
+        }
         if (result === 'more') this.wake();
         return result;
       } catch (error) {
@@ -295,88 +293,21 @@ export class PaymentWorker {
     }
   }
 
-  #flushRecords(): void {
-    while (this.#records.length > 0 && this.#recording < RECORDS_IN_FLIGHT) {
-      // Groups never share an intent (one claim per step), and a record never waits for a command's lock (`busy`): no lock cycles.
-      const group = this.#records.splice(0, RECORD_GROUP_MAX);
-      this.#recording += 1;
-      void this.#recordGroup(group).finally(() => {
-        this.#recording -= 1;
-        this.#flushRecords();
-      });
-    }
-  }
-
-  async #recordGroup(group: PendingRecord[]): Promise<void> {
-    const { store } = this.#options;
-    let results: (RecordResult | 'busy' | undefined)[];
-    try {
-      results = await transaction(store.db, async (tx) => {
-        const out: (RecordResult | 'busy')[] = [];
-        for (const item of group) out.push(await store.record(tx, item.step, item.outcome));
-        return out;
-      });
-    } catch (groupError) {
-      if (group.length === 1) {
-        group[0]?.reject(groupError);
-        return;
-      }
-      // One bad record must not hold back the others: each on its own.
-      results = [];
-      for (const item of group) {
-        try {
-          results.push(await transaction(store.db, (tx) => store.record(tx, item.step, item.outcome)));
-        } catch (error) {
-          results.push(undefined);
-          item.reject(error);
-        }
-      }
-    }
-    const busy: PendingRecord[] = [];
-    for (const [i, item] of group.entries()) {
-      const result = results[i];
-      if (result === 'busy') busy.push(item);
-      else if (result) item.resolve(result);
-    }
-    if (busy.length > 0) {
-      // A command's transaction is changing these intents' targets: record them once it has committed.
-      setTimeout(() => {
-        this.#records.push(...busy);
-        this.#flushRecords();
-      }, BUSY_RETRY_MS);
-    }
-  }
-
   /** LISTEN on its own connection: commands' transactions NOTIFY at commit, so a new step starts at once. */
   async #listen(): Promise<void> {
     const { connectionString, log } = this.#options;
-    if (!connectionString || this.#stopped) return;
-    const client = new pg.Client({ connectionString, application_name: 'payments-worker' });
-    const reconnect = () => {
-      if (this.#listener !== client) return;
-      this.#listener = undefined;
-      client.end().catch(() => undefined);
-      if (this.#stopped) return;
-      this.#listenRetry = setTimeout(() => void this.#listen(), LISTEN_RETRY_MS);
-      this.#listenRetry.unref();
-    };
-    client.on('error', reconnect);
-    client.on('end', reconnect);
-    client.on('notification', () => this.wake());
-    try {
-      await client.connect();
-      await client.query(`listen ${WORK_CHANNEL}`);
-      this.#listener = client;
+    if (!connectionString) return;
+    this.#listener = new Listener({
+      connectionString,
+      channel: WORK_CHANNEL,
+      applicationName: 'payments-worker',
+      onNotify: () => this.wake(),
+    });
+    await this.#listener.keepListening(LISTEN_RETRY_MS, {
       // Whatever was committed while not listening.
-      this.wake();
-    } catch (error) {
-      log.warn({ err: error }, 'payments worker cannot LISTEN; relying on its poll until it can');
-      await client.end().catch(() => undefined);
-      if (!this.#stopped) {
-        this.#listenRetry = setTimeout(() => void this.#listen(), LISTEN_RETRY_MS);
-        this.#listenRetry.unref();
-      }
-    }
+      onListening: () => this.wake(),
+      onFailure: (error) => log.warn({ err: error }, 'payments worker cannot LISTEN; relying on its poll until it can'),
+    });
   }
 }
 

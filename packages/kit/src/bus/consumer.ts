@@ -2,6 +2,7 @@ import { EventEnvelope } from '@mercato/contracts';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { Compile } from 'typebox/compile';
+import { GroupCommit } from '../database/group-commit.ts';
 import type { AnySchema } from '../database.ts';
 import type { Delivery, DeliveryHandler } from './event-bus.ts';
 import type { HandlerContext, Subscription } from './subscription.ts';
@@ -48,13 +49,7 @@ export async function recordDeadLetter(
 interface Pending {
   event: EventEnvelope;
   attempt: number;
-  settle: (error?: unknown) => void;
 }
-
-/** Deliveries gathered into one transaction at most; bounded so one commit never waits on too much work. */
-const GROUP_MAX = 64;
-/** Transactions in flight at once per consumer. */
-const GROUPS_IN_FLIGHT = 2;
 
 /**
  * Turns a Subscription into what the bus calls per delivery: validate (an invalid event goes straight
@@ -64,7 +59,7 @@ const GROUPS_IN_FLIGHT = 2;
  * behind it.
  *
  * Deliveries that arrive while a transaction is in flight are handled together in the next one
- * (group commit): one BEGIN/COMMIT and one inbox insert for the group instead of per event. The bus
+ * (`GroupCommit`): one BEGIN/COMMIT and one inbox insert for the group instead of per event. The bus
  * never has two events of one subject in flight for one consumer, so a group holds distinct
  * subjects. If any handler in a group throws, the group rolls back and each event runs alone, so one
  * failure affects only its own event.
@@ -79,8 +74,6 @@ export function consumerHandler(options: {
   const { db, consumer, subscription, log } = options;
   const maxAttempts = subscription.maxAttempts ?? 5;
   const validators = new Map<string, Validator>(subscription.events.map((e) => [e.type, Compile(e.data) as Validator]));
-  const queue: Pending[] = [];
-  let inFlight = 0;
 
   function contextFor(event: EventEnvelope, tx: Transaction<AnySchema>, attempt: number): HandlerContext {
     let child: Logger | undefined;
@@ -102,22 +95,22 @@ export function consumerHandler(options: {
   }
 
   /** One transaction: the inbox rows of the whole group in one statement, then each new event's handler. */
-  async function runGroup(group: readonly { event: EventEnvelope; attempt: number }[]): Promise<Map<string, 'handled' | 'duplicate'>> {
+  async function runGroup(group: readonly Pending[]): Promise<('handled' | 'duplicate')[]> {
     return db.transaction().execute(async (tx) => {
       const ids = group.map((g) => g.event.id);
       const { rows } = await sql<{ event_id: string }>`insert into mercato_inbox (consumer, event_id)
         select ${consumer}, unnest(${ids}::uuid[]) on conflict do nothing returning event_id`.execute(tx);
       const fresh = new Set(rows.map((r) => r.event_id));
-      const outcome = new Map<string, 'handled' | 'duplicate'>();
+      const outcomes: ('handled' | 'duplicate')[] = [];
       for (const { event, attempt } of group) {
         if (!fresh.has(event.id)) {
-          outcome.set(event.id, 'duplicate');
+          outcomes.push('duplicate');
           continue;
         }
         await subscription.handle(event as never, contextFor(event, tx, attempt));
-        outcome.set(event.id, 'handled');
+        outcomes.push('handled');
       }
-      return outcome;
+      return outcomes;
     });
   }
 
@@ -127,67 +120,31 @@ export function consumerHandler(options: {
     log.error({ consumer, eventId: (raw as { id?: string })?.id, reason, attempts }, 'event sent to the dead letters');
   }
 
-  /** A single event's failure: retry later, or give up into the dead letters on the last attempt. */
-  async function failed(item: Pending, error: unknown): Promise<void> {
+  /** A single event's failure: retry later (rethrown), or give up into the dead letters on the last attempt. */
+  async function failed(item: Pending, error: unknown): Promise<'dead-lettered'> {
     if (item.attempt < maxAttempts) {
       log.warn({ err: error, consumer, eventId: item.event.id, attempt: item.attempt }, 'handler failed; will retry');
-      item.settle(error);
-      return;
+      throw error;
     }
-    try {
-      await deadLetter(item.event, `failed ${item.attempt} times; last error: ${(error as Error)?.message ?? String(error)}`, item.attempt);
-      item.settle();
-    } catch (deadLetterError) {
-      item.settle(deadLetterError);
-    }
+    await deadLetter(item.event, `failed ${item.attempt} times; last error: ${(error as Error)?.message ?? String(error)}`, item.attempt);
+    return 'dead-lettered';
   }
 
-  async function drain(): Promise<void> {
-    while (queue.length > 0 && inFlight < GROUPS_IN_FLIGHT) {
-      const group = queue.splice(0, GROUP_MAX);
-      inFlight += 1;
-      void (async () => {
-        try {
-          await runGroup(group);
-          for (const item of group) item.settle();
-        } catch (groupError) {
-          if (group.length === 1 && group[0]) {
-            await failed(group[0], groupError);
-          } else {
-            for (const item of group) {
-              try {
-                await runGroup([item]);
-                item.settle();
-              } catch (error) {
-                await failed(item, error);
-              }
-            }
-          }
-        } finally {
-          inFlight -= 1;
-          void drain();
-        }
-      })();
-    }
-  }
+  const groups = new GroupCommit<Pending, 'handled' | 'duplicate' | 'dead-lettered'>({ commit: runGroup, failed });
 
   return {
     async handle({ event, attempt }: Delivery) {
       const invalid = invalidEnvelopeReason(event, validators);
       if (invalid) return deadLetter(event, invalid, attempt);
-      await new Promise<void>((resolve, reject) => {
-        queue.push({ event: event as EventEnvelope, attempt, settle: (error) => (error === undefined ? resolve() : reject(error)) });
-        // Let deliveries that arrive in this same turn join the group.
-        setImmediate(() => void drain());
-      });
+      await groups.submit({ event: event as EventEnvelope, attempt });
     },
     /** Runs the handler once, now (a replay from the dead letters); throws what the handler throws. */
     async handleNow(raw: unknown) {
       const invalid = invalidEnvelopeReason(raw, validators);
       if (invalid) throw new Error(invalid);
       const event = raw as EventEnvelope;
-      const outcome = await runGroup([{ event, attempt: 1 }]);
-      return outcome.get(event.id) ?? 'duplicate';
+      const [outcome] = await runGroup([{ event, attempt: 1 }]);
+      return outcome ?? 'duplicate';
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '@mercato/contracts';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
+import { Listener } from '../database/listener.ts';
 import type { EventBus } from './event-bus.ts';
 
 const BATCH_SIZE = 500;
@@ -18,10 +19,10 @@ const RELAY_LOCK_KEY = 7_240_315;
  */
 export class OutboxRelay {
   readonly #pool: pg.Pool;
-  readonly #connectionString: string;
   readonly #bus: EventBus;
   readonly #log: Logger;
-  #listener: pg.Client | undefined;
+  /** The LISTEN connection, which also holds the relay lock: the lock goes with it if it drops. */
+  readonly #listener: Listener;
   #stopped = false;
   #wake: (() => void) | undefined;
   #pending = false;
@@ -31,9 +32,18 @@ export class OutboxRelay {
 
   constructor(options: { pool: pg.Pool; connectionString: string; bus: EventBus; log: Logger }) {
     this.#pool = options.pool;
-    this.#connectionString = options.connectionString;
     this.#bus = options.bus;
     this.#log = options.log;
+    this.#listener = new Listener({
+      connectionString: options.connectionString,
+      channel: 'mercato_outbox',
+      applicationName: 'outbox-relay',
+      onNotify: () => this.#poke(),
+      prepare: async (client) => {
+        const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RELAY_LOCK_KEY]);
+        return rows[0]?.locked === true;
+      },
+    });
   }
 
   start(): void {
@@ -44,7 +54,7 @@ export class OutboxRelay {
     this.#stopped = true;
     this.#wake?.();
     await this.#loop;
-    await this.#listener?.end().catch(() => undefined);
+    await this.#listener.close();
   }
 
   /** Publishes whatever is committed now; for tests and shutdown. */
@@ -81,25 +91,9 @@ export class OutboxRelay {
     }
   }
 
-  /** Connects the LISTEN client if needed and takes the relay lock on it; false while another instance holds it. */
-  async #holdLeadership(): Promise<boolean> {
-    if (!this.#listener) {
-      const client = new pg.Client({ connectionString: this.#connectionString, application_name: 'outbox-relay' });
-      client.on('error', () => {
-        // The connection dropped: the lock went with it. Reconnect on the next turn.
-        if (this.#listener === client) this.#listener = undefined;
-      });
-      client.on('notification', () => this.#poke());
-      await client.connect();
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RELAY_LOCK_KEY]);
-      if (!rows[0]?.locked) {
-        await client.end();
-        return false;
-      }
-      await client.query('listen mercato_outbox');
-      this.#listener = client;
-    }
-    return true;
+  /** Connects the LISTEN client if needed, taking the relay lock on it; false while another instance holds it. */
+  #holdLeadership(): Promise<boolean> {
+    return this.#listener.connect();
   }
 
   async #relayBatch(): Promise<number> {
