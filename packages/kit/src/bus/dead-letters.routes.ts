@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { Type } from 'typebox';
 import type { AnySchema } from '../database.ts';
+import type { HttpApp } from '../http-app.ts';
 import { CommonProblems, HttpProblem } from '../problem.ts';
 
 export interface DeadLetterRow {
@@ -21,7 +21,7 @@ export interface DeadLetterRow {
  * second effect) and marks it replayed on success. `mercato dlq` calls these.
  */
 export function deadLetterRoutes(
-  app: FastifyInstance,
+  app: HttpApp,
   db: Kysely<AnySchema>,
   replay: (consumer: string, envelope: unknown) => Promise<string>,
 ): void {
@@ -33,7 +33,7 @@ export function deadLetterRoutes(
       },
     },
     async (request) => {
-      const { limit } = request.query as { limit: number };
+      const { limit } = request.query;
       const { rows } = await sql<DeadLetterRow>`select id, consumer, event_id, type, envelope, reason, attempts, failed_at
         from mercato_dead_letters where replayed_at is null order by id limit ${limit}`.execute(db);
       return {
@@ -55,7 +55,7 @@ export function deadLetterRoutes(
     '/internal/dead-letters/:id/replay',
     { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) }, { additionalProperties: false }) } },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const { rows } =
         await sql<DeadLetterRow>`select id, consumer, envelope from mercato_dead_letters where id = ${id} and replayed_at is null`.execute(
           db,
