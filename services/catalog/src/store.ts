@@ -1,6 +1,8 @@
-import type { Kysely } from '@mercato/kit';
+import { type CatalogProduct, PriceChanged, ProductCreated, ProductDeleted, ProductUpdated } from '@mercato/contracts';
+import type { Kysely, Outbox } from '@mercato/kit';
 import { sql } from '@mercato/kit';
-import { type Cursor, isDescending, type Sort } from './domain/listing.ts';
+import { type Cursor, categoryNameOf, isDescending, type Sort } from './domain/listing.ts';
+import { productView } from './product-view.ts';
 
 export interface ProductRow {
   id: string;
@@ -64,7 +66,7 @@ export function conflictOf(error: unknown): Conflict | undefined {
   return undefined;
 }
 
-/** The only file that writes SQL for catalog. */
+/** The only file that writes SQL for catalog, and the one that publishes its events, each with the change it announces. */
 export class CatalogStore {
   readonly #db: Kysely<unknown>;
   constructor(db: Kysely<unknown>) {
@@ -184,19 +186,69 @@ export class CatalogStore {
       .rows[0];
   }
 
+  /**
+   * Lists a new product (its category made on first use) and publishes `catalog.product.created.v1`,
+   * in one transaction. Throws the database's unique violation when the slug or SKU is taken (see `conflictOf`).
+   */
+  async createProduct(outbox: Outbox, product: NewProduct, traceparent?: string): Promise<CatalogProduct> {
+    return this.#db.transaction().execute(async (tx) => {
+      await this.#ensureCategory(tx, product.category, categoryNameOf(product.category));
+      const view = productView(await this.#insertProduct(tx, product));
+      await outbox.publish(tx, ProductCreated, { subject: view.id, data: { product: view }, traceparent });
+      return view;
+    });
+  }
+
+  /**
+   * Applies the given fields to a listed product and publishes `catalog.product.updated.v1`, and
+   * `catalog.price.changed.v1` when the price moved, in one transaction; undefined when there is no
+   * such product. Throws the database's unique violation when the slug or SKU is taken.
+   */
+  async changeProduct(outbox: Outbox, id: string, changes: ProductChanges, traceparent?: string): Promise<CatalogProduct | undefined> {
+    return this.#db.transaction().execute(async (tx) => {
+      const before = await this.#productForUpdate(tx, id);
+      if (!before) return undefined;
+      if (changes.category !== undefined) await this.#ensureCategory(tx, changes.category, categoryNameOf(changes.category));
+      const after = await this.#updateProduct(tx, id, changes);
+      if (!after) return undefined;
+      const view = productView(after);
+      await outbox.publish(tx, ProductUpdated, { subject: view.id, data: { product: view }, traceparent });
+      if (priceChanged(before, after)) {
+        await outbox.publish(tx, PriceChanged, {
+          subject: view.id,
+          data: { productId: view.id, sku: view.sku, price: view.price },
+          traceparent,
+        });
+      }
+      return view;
+    });
+  }
+
+  /** Archives a listed product and publishes `catalog.product.deleted.v1`, in one transaction; false when there is none (or it is archived already). */
+  async archiveProduct(outbox: Outbox, id: string, traceparent?: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      const { rows } = await sql<ProductRow>`update products p set archived_at = now(), updated_at = now()
+        where p.id = ${id} and p.archived_at is null returning ${COLUMNS}`.execute(tx);
+      const row = rows[0];
+      if (!row) return false;
+      await outbox.publish(tx, ProductDeleted, { subject: row.id, data: { productId: row.id, sku: row.sku }, traceparent });
+      return true;
+    });
+  }
+
   /** Locks the listed product for a change, so its old price and its new one are read and written in order. */
-  async productForUpdate(tx: Kysely<unknown>, id: string): Promise<ProductRow | undefined> {
+  async #productForUpdate(tx: Kysely<unknown>, id: string): Promise<ProductRow | undefined> {
     return (await sql<ProductRow>`select ${COLUMNS} from products p where p.id = ${id} and p.archived_at is null for update`.execute(tx))
       .rows[0];
   }
 
   /** Categories are made on first use; an existing one keeps its name. */
-  async ensureCategory(tx: Kysely<unknown>, slug: string, name: string): Promise<void> {
+  async #ensureCategory(tx: Kysely<unknown>, slug: string, name: string): Promise<void> {
     await sql`insert into categories (slug, name) values (${slug}, ${name}) on conflict (slug) do nothing`.execute(tx);
   }
 
   /** Throws the database's unique violation when the slug or SKU is taken (see `conflictOf`). */
-  async insertProduct(tx: Kysely<unknown>, product: NewProduct): Promise<ProductRow> {
+  async #insertProduct(tx: Kysely<unknown>, product: NewProduct): Promise<ProductRow> {
     const { rows } = await sql<ProductRow>`
       insert into products as p (id, slug, name, description, category, price_amount, currency, sku, images, attributes)
       values (${product.id}, ${product.slug}, ${product.name}, ${product.description}, ${product.category}, ${product.priceAmount},
@@ -208,7 +260,7 @@ export class CatalogStore {
   }
 
   /** Applies the given fields only; throws the database's unique violation when the slug or SKU is taken. */
-  async updateProduct(tx: Kysely<unknown>, id: string, changes: ProductChanges): Promise<ProductRow | undefined> {
+  async #updateProduct(tx: Kysely<unknown>, id: string, changes: ProductChanges): Promise<ProductRow | undefined> {
     const sets: Fragment[] = [sql`updated_at = now()`];
     if (changes.slug !== undefined) sets.push(sql`slug = ${changes.slug}`);
     if (changes.name !== undefined) sets.push(sql`name = ${changes.name}`);
@@ -220,13 +272,6 @@ export class CatalogStore {
     if (changes.images !== undefined) sets.push(sql`images = ${changes.images}::text[]`);
     if (changes.attributes !== undefined) sets.push(sql`attributes = ${JSON.stringify(changes.attributes)}::jsonb`);
     const { rows } = await sql<ProductRow>`update products p set ${sql.join(sets)}
-      where p.id = ${id} and p.archived_at is null returning ${COLUMNS}`.execute(tx);
-    return rows[0];
-  }
-
-  /** Archives a listed product; undefined when there is none (or it is archived already). */
-  async archiveProduct(tx: Kysely<unknown>, id: string): Promise<ProductRow | undefined> {
-    const { rows } = await sql<ProductRow>`update products p set archived_at = now(), updated_at = now()
       where p.id = ${id} and p.archived_at is null returning ${COLUMNS}`.execute(tx);
     return rows[0];
   }
@@ -252,4 +297,8 @@ export class CatalogStore {
       where sku = any(${skus}::text[]) and archived_at is null order by sku`.execute(this.#db)
     ).rows;
   }
+}
+
+function priceChanged(before: ProductRow, after: ProductRow): boolean {
+  return before.price_amount !== after.price_amount || before.currency !== after.currency;
 }

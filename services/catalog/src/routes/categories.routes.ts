@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { HttpApp } from '@mercato/kit';
 import { Type } from 'typebox';
 import { sendCacheable } from '../http-cache.ts';
 import type { CatalogStore } from '../store.ts';
@@ -8,7 +8,7 @@ const NoQuery = Type.Object({}, { additionalProperties: false });
 /** Counts may be a second old, like listings (API.md). */
 const CATEGORIES_CACHE = 'public, max-age=1';
 
-export function categoryRoutes(app: FastifyInstance, deps: { store: CatalogStore }): void {
+export function categoryRoutes(app: HttpApp, deps: { store: CatalogStore }): void {
   /** All categories at once (there are few), each with how many listed products it has. */
   app.get('/api/categories', { schema: { querystring: NoQuery } }, async (request, reply) => {
     const rows = await deps.store.categories();

@@ -1,10 +1,10 @@
 import { ProductsBySkuRequest, type ProductsBySkuResponse } from '@mercato/contracts';
-import { HttpProblem } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type HttpApp, HttpProblem } from '@mercato/kit';
+import type { FastifyRequest } from 'fastify';
 import { CatalogProblems } from '../errors.ts';
 import type { CatalogStore } from '../store.ts';
 
-export function internalRoutes(app: FastifyInstance, deps: { store: CatalogStore }): void {
+export function internalRoutes(app: HttpApp, deps: { store: CatalogStore }): void {
   // Before validation, so a user's token learns nothing about the route's body.
   const servicesOnly = {
     preValidation: async (request: FastifyRequest) => {
@@ -16,7 +16,7 @@ export function internalRoutes(app: FastifyInstance, deps: { store: CatalogStore
 
   /** Cart and orders read names and current prices of many SKUs in one call. Unknown and archived SKUs are left out. */
   app.post('/internal/products/by-sku', { ...servicesOnly, schema: { body: ProductsBySkuRequest } }, async (request) => {
-    const { skus } = request.body as ProductsBySkuRequest;
+    const { skus } = request.body;
     const rows = await deps.store.productsBySku([...new Set(skus)]);
     const answer: ProductsBySkuResponse = {
       items: rows.map((row) => ({

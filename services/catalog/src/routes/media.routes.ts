@@ -1,5 +1,5 @@
+import type { HttpApp } from '@mercato/kit';
 import { HttpProblem } from '@mercato/kit';
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { productSvg } from '../domain/product-art.ts';
 import { CatalogProblems } from '../errors.ts';
@@ -20,10 +20,10 @@ const PICTURE_CACHE = 'public, max-age=86400';
 /** The picture is a document of its own when opened directly: it may style itself and nothing else. */
 const PICTURE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
-export function mediaRoutes(app: FastifyInstance, deps: { store: CatalogStore }): void {
+export function mediaRoutes(app: HttpApp, deps: { store: CatalogStore }): void {
   /** A listed product's generated picture (the demo store's images point here); 404 for an unknown or archived slug. */
   app.get('/media/products/:file', { schema: { params: PictureParams, querystring: NoQuery } }, async (request, reply) => {
-    const { file } = request.params as { file: string };
+    const { file } = request.params;
     const slug = file.slice(0, -'.svg'.length);
     const row = await deps.store.productBySlug(slug);
     if (!row) throw new HttpProblem(CatalogProblems.productNotFound, `No product ${slug}.`);

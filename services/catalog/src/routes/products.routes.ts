@@ -1,12 +1,12 @@
-import { type CatalogProductInput, PriceChanged, ProductCreated, ProductDeleted, ProductUpdated, Sku } from '@mercato/contracts';
-import { CommonProblems, HttpProblem, type Outbox, type ProblemFieldError, uuidv7 } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type TSchema, Type } from 'typebox';
-import { categoryNameOf, decodeCursor, effectiveSort, encodeCursor, isUuid, SORTS, type Sort } from '../domain/listing.ts';
+import { type CatalogProductInput, Sku } from '@mercato/contracts';
+import { CommonProblems, type HttpApp, HttpProblem, type Outbox, type ProblemFieldError, uuidv7 } from '@mercato/kit';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { decodeCursor, effectiveSort, encodeCursor, isUuid, SORTS } from '../domain/listing.ts';
 import { CatalogProblems } from '../errors.ts';
 import { sendCacheable } from '../http-cache.ts';
-import { type CatalogStore, type Conflict, conflictOf, type ListedRow, type ProductChanges, type ProductRow } from '../store.ts';
-import { productView } from './product-view.ts';
+import { productView } from '../product-view.ts';
+import { type CatalogStore, type Conflict, conflictOf, type ListedRow, type ProductChanges } from '../store.ts';
 
 /** The largest price accepted: ten billion in major units of a two-decimal currency; far above any product, far below 2^53. */
 const MAX_AMOUNT = 999_999_999_999;
@@ -56,10 +56,7 @@ const NewProductBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ProductPatch = Type.Object(
-  Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, Type.Optional(schema as TSchema)])),
-  { additionalProperties: false, minProperties: 1 },
-);
+const ProductPatch = Type.Partial(Type.Object(fields), { additionalProperties: false, minProperties: 1 });
 
 type ProductBody = CatalogProductInput;
 
@@ -101,7 +98,7 @@ function conflict(kind: Conflict): HttpProblem {
 }
 
 export function productRoutes(
-  app: FastifyInstance,
+  app: HttpApp,
   deps: { store: CatalogStore; outbox: Outbox; currency: string; imageOrigins: ReadonlySet<string> },
 ): void {
   const { store, outbox, currency, imageOrigins } = deps;
@@ -125,15 +122,7 @@ export function productRoutes(
   }
 
   app.get('/api/products', { schema: { querystring: ListQuery } }, async (request, reply) => {
-    const query = request.query as {
-      q?: string;
-      category?: string;
-      minPrice?: number;
-      maxPrice?: number;
-      sort?: Sort;
-      limit: number;
-      cursor?: string;
-    };
+    const { query } = request;
     const q = query.q?.trim() || undefined;
     if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
       throw new HttpProblem(CatalogProblems.badPriceRange, 'minPrice must not be above maxPrice.', {
@@ -167,14 +156,14 @@ export function productRoutes(
   });
 
   app.get('/api/products/:idOrSlug', { schema: { params: IdOrSlugParams, querystring: NoQuery } }, async (request, reply) => {
-    const { idOrSlug } = request.params as { idOrSlug: string };
+    const { idOrSlug } = request.params;
     const row = isUuid(idOrSlug.toLowerCase()) ? await store.productById(idOrSlug.toLowerCase()) : await store.productBySlug(idOrSlug);
     if (!row) throw new HttpProblem(CatalogProblems.productNotFound, `No product ${idOrSlug}.`);
     return sendCacheable(request, reply, productView(row), PRODUCT_CACHE);
   });
 
   app.post('/api/products', { ...admin, schema: { body: NewProductBody } }, async (request, reply) => {
-    const body = request.body as ProductBody;
+    const { body } = request;
     checkBody(body);
     const product = {
       id: uuidv7(),
@@ -188,20 +177,13 @@ export function productRoutes(
       images: body.images ?? [],
       attributes: body.attributes ?? {},
     };
-    const view = await writeOrConflict(() =>
-      store.db.transaction().execute(async (tx) => {
-        await store.ensureCategory(tx, product.category, categoryNameOf(product.category));
-        const view = productView(await store.insertProduct(tx, product));
-        await outbox.publish(tx, ProductCreated, { subject: view.id, data: { product: view }, traceparent: traceparent(request) });
-        return view;
-      }),
-    );
+    const view = await writeOrConflict(() => store.createProduct(outbox, product, traceparent(request)));
     return reply.code(201).header('location', `/api/products/${view.id}`).send(view);
   });
 
   app.patch('/api/products/:id', { ...admin, schema: { params: IdParams, body: ProductPatch } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const body = request.body as Partial<ProductBody>;
+    const { id } = request.params;
+    const { body } = request;
     checkBody(body);
     const changes: ProductChanges = {
       slug: body.slug,
@@ -214,43 +196,15 @@ export function productRoutes(
       images: body.images,
       attributes: body.attributes,
     };
-    const view = await writeOrConflict(() =>
-      store.db.transaction().execute(async (tx) => {
-        const before = await store.productForUpdate(tx, id);
-        if (!before) return undefined;
-        if (changes.category !== undefined) await store.ensureCategory(tx, changes.category, categoryNameOf(changes.category));
-        const after = await store.updateProduct(tx, id, changes);
-        if (!after) return undefined;
-        const view = productView(after);
-        await outbox.publish(tx, ProductUpdated, { subject: view.id, data: { product: view }, traceparent: traceparent(request) });
-        if (priceChanged(before, after)) {
-          await outbox.publish(tx, PriceChanged, {
-            subject: view.id,
-            data: { productId: view.id, sku: view.sku, price: view.price },
-            traceparent: traceparent(request),
-          });
-        }
-        return view;
-      }),
-    );
+    const view = await writeOrConflict(() => store.changeProduct(outbox, id, changes, traceparent(request)));
     if (!view) throw new HttpProblem(CatalogProblems.productNotFound, `No product ${id}.`);
     return view;
   });
 
   app.delete('/api/products/:id', { ...admin, schema: { params: IdParams } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const archived = await store.db.transaction().execute(async (tx) => {
-      const row = await store.archiveProduct(tx, id);
-      if (row) {
-        await outbox.publish(tx, ProductDeleted, {
-          subject: row.id,
-          data: { productId: row.id, sku: row.sku },
-          traceparent: traceparent(request),
-        });
-      }
-      return row;
-    });
-    if (!archived) throw new HttpProblem(CatalogProblems.productNotFound, `No product ${id}.`);
+    const { id } = request.params;
+    if (!(await store.archiveProduct(outbox, id, traceparent(request))))
+      throw new HttpProblem(CatalogProblems.productNotFound, `No product ${id}.`);
     return reply.code(204).send();
   });
 }
@@ -260,10 +214,6 @@ function cursorKey(row: ListedRow): number | string {
   const key = row.sort_key;
   if (key instanceof Date) return key.toISOString();
   return typeof key === 'string' ? Number(key) : key;
-}
-
-function priceChanged(before: ProductRow, after: ProductRow): boolean {
-  return before.price_amount !== after.price_amount || before.currency !== after.currency;
 }
 
 /** Runs a write; a broken slug or SKU uniqueness (the transaction rolled back) becomes 409. */

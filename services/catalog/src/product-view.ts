@@ -1,5 +1,5 @@
 import type { CatalogProduct } from '@mercato/contracts';
-import type { ProductRow } from '../store.ts';
+import type { ProductRow } from './store.ts';
 
 /** A product as the API shows it (API.md, "Catalog") and as the created/updated events carry it. */
 export function productView(row: ProductRow): CatalogProduct {
