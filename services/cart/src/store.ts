@@ -1,5 +1,5 @@
-import type { CartView, Money } from '@mercato/contracts';
-import { type AnySchema, type Kysely, sql } from '@mercato/kit';
+import { CartItemAdded, type CartView, type Money } from '@mercato/contracts';
+import { type AnySchema, type Kysely, type Outbox, sql } from '@mercato/kit';
 import type { CatalogItem } from './catalog-client.ts';
 import {
   cartIdOf,
@@ -13,6 +13,13 @@ import {
 } from './domain/cart.ts';
 
 export type AddOutcome = 'added' | 'unknown_sku' | 'cart_full' | 'line_full';
+
+export interface AddInput {
+  userId: string;
+  product: CatalogItem;
+  quantity: number;
+  lookedUpAt: Date;
+}
 
 /** What a catalog event says about one product; absent fields are not part of that event. */
 export interface CatalogChange {
@@ -79,14 +86,29 @@ export class CartStore {
   }
 
   /**
-   * Adds `quantity` units of a product the catalog answered for, creating the cart and the line as
-   * needed. `lookedUpAt` is the database clock before the catalog was asked: a catalog event handled
-   * since then may be newer than the catalog's answer, and wins (see `applyCatalogChange`).
+   * A shopper's add (`addItem`) and, when the units went in, `cart.item.added.v1` in the same
+   * transaction. A refused add publishes nothing.
    */
-  async addItem(
-    tx: Kysely<AnySchema>,
-    input: { userId: string; product: CatalogItem; quantity: number; lookedUpAt: Date },
-  ): Promise<AddOutcome> {
+  async addItemAndPublish(tx: Kysely<AnySchema>, outbox: Outbox, input: AddInput, traceparent?: string): Promise<AddOutcome> {
+    const outcome = await this.addItem(tx, input);
+    if (outcome === 'added') {
+      const { userId, product, quantity } = input;
+      await outbox.publish(tx, CartItemAdded, {
+        subject: userId,
+        data: { userId, sku: product.sku, productId: product.productId, quantity },
+        traceparent,
+      });
+    }
+    return outcome;
+  }
+
+  /**
+   * Adds `quantity` units of a product the catalog answered for, creating the cart and the line as
+   * needed; publishes nothing (a shopper's add goes through `addItemAndPublish`). `lookedUpAt` is the
+   * database clock before the catalog was asked: a catalog event handled since then may be newer than
+   * the catalog's answer, and wins (see `applyCatalogChange`).
+   */
+  async addItem(tx: Kysely<AnySchema>, input: AddInput): Promise<AddOutcome> {
     const { userId, product, quantity } = input;
     const cartId = cartIdOf(userId);
     // Creates the cart or locks it: concurrent writes to one cart queue here.

@@ -1,6 +1,6 @@
-import { CartItemAdded, CartView, Sku } from '@mercato/contracts';
-import { HttpProblem, type Outbox, requireUser, transaction } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CartView, Sku } from '@mercato/contracts';
+import { type HttpApp, HttpProblem, type Outbox, requireUser, transaction } from '@mercato/kit';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { CatalogClient } from '../catalog-client.ts';
 import { MAX_LINES, MAX_QUANTITY } from '../domain/cart.ts';
@@ -19,7 +19,7 @@ const SetQuantityBody = Type.Object({ quantity: Type.Integer({ minimum: 0, maxim
 const notInCart = (sku: string) => new HttpProblem(CartProblems.notInCart, `Your cart has no line for SKU ${sku}.`);
 
 /** The signed-in shopper's own cart (API.md, "Cart"). Whose cart is always the token's subject, never a parameter. */
-export function cartRoutes(app: FastifyInstance, deps: { store: CartStore; outbox: Outbox; catalog: CatalogClient }): void {
+export function cartRoutes(app: HttpApp, deps: { store: CartStore; outbox: Outbox; catalog: CatalogClient }): void {
   const { store, outbox, catalog } = deps;
   // Authentication before validation (API.md): a service token or none gets 401 whatever the body.
   const user = { config: { access: 'user' as const } };
@@ -33,12 +33,12 @@ export function cartRoutes(app: FastifyInstance, deps: { store: CartStore; outbo
 
   app.post('/api/cart/items', { ...user, schema: { querystring: NoQuery, body: AddItemBody, response: cart } }, async (request) => {
     const userId = userIdOf(request);
-    const { sku, quantity } = request.body as { sku: string; quantity: number };
+    const { sku, quantity } = request.body;
     const lookedUpAt = await store.clock();
     const product = await catalog.productBySku(sku, traceparent(request));
     if (!product) throw new HttpProblem(CartProblems.unknownSku, `The catalog sells nothing under SKU ${sku}.`);
     return transaction(store.db, async (tx) => {
-      const outcome = await store.addItem(tx, { userId, product, quantity, lookedUpAt });
+      const outcome = await store.addItemAndPublish(tx, outbox, { userId, product, quantity, lookedUpAt }, traceparent(request));
       if (outcome === 'unknown_sku') throw new HttpProblem(CartProblems.unknownSku, `The catalog sells nothing under SKU ${sku}.`);
       if (outcome === 'cart_full') {
         throw new HttpProblem(CartProblems.cartFull, `Your cart already has ${MAX_LINES} lines; remove one before adding another product.`);
@@ -49,11 +49,6 @@ export function cartRoutes(app: FastifyInstance, deps: { store: CartStore; outbo
           `Adding ${quantity} would put more than ${MAX_QUANTITY} units of ${sku} in your cart; add fewer.`,
         );
       }
-      await outbox.publish(tx, CartItemAdded, {
-        subject: userId,
-        data: { userId, sku: product.sku, productId: product.productId, quantity },
-        traceparent: traceparent(request),
-      });
       return store.view(tx, userId);
     });
   });
@@ -63,8 +58,8 @@ export function cartRoutes(app: FastifyInstance, deps: { store: CartStore; outbo
     { ...user, schema: { params: SkuParams, querystring: NoQuery, body: SetQuantityBody, response: cart } },
     async (request) => {
       const userId = userIdOf(request);
-      const { sku } = request.params as { sku: string };
-      const { quantity } = request.body as { quantity: number };
+      const { sku } = request.params;
+      const { quantity } = request.body;
       return transaction(store.db, async (tx) => {
         if (!(await store.setQuantity(tx, userId, sku, quantity))) throw notInCart(sku);
         return store.view(tx, userId);
@@ -74,7 +69,7 @@ export function cartRoutes(app: FastifyInstance, deps: { store: CartStore; outbo
 
   app.delete('/api/cart/items/:sku', { ...user, schema: { params: SkuParams, querystring: NoQuery, response: cart } }, async (request) => {
     const userId = userIdOf(request);
-    const { sku } = request.params as { sku: string };
+    const { sku } = request.params;
     return transaction(store.db, async (tx) => {
       if (!(await store.removeLine(tx, userId, sku))) throw notInCart(sku);
       return store.view(tx, userId);

@@ -1,6 +1,6 @@
 import { CartOwnerParams, CartView } from '@mercato/contracts';
-import { HttpProblem, transaction } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type HttpApp, HttpProblem, transaction } from '@mercato/kit';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { CartProblems } from '../errors.ts';
 import type { CartStore } from '../store.ts';
@@ -8,7 +8,7 @@ import type { CartStore } from '../store.ts';
 const NoQuery = Type.Object({}, { additionalProperties: false });
 
 /** For orders: read the cart an order is placed from, then empty it. */
-export function internalRoutes(app: FastifyInstance, deps: { store: CartStore }): void {
+export function internalRoutes(app: HttpApp, deps: { store: CartStore }): void {
   const { store } = deps;
   // Before validation, so a user's token learns nothing about the route.
   const servicesOnly = {
@@ -23,7 +23,7 @@ export function internalRoutes(app: FastifyInstance, deps: { store: CartStore })
   app.get(
     '/internal/carts/:userId',
     { ...servicesOnly, schema: { params: CartOwnerParams, querystring: NoQuery, response: { 200: CartView } } },
-    async (request) => store.view(store.db, (request.params as CartOwnerParams).userId, { revision: true }),
+    async (request) => store.view(store.db, request.params.userId, { revision: true }),
   );
 
   /** Empties a user's cart (orders, once the order is placed); 204 also when it was empty. */
@@ -31,7 +31,7 @@ export function internalRoutes(app: FastifyInstance, deps: { store: CartStore })
     '/internal/carts/:userId',
     { ...servicesOnly, schema: { params: CartOwnerParams, querystring: NoQuery } },
     async (request, reply) => {
-      const { userId } = request.params as CartOwnerParams;
+      const { userId } = request.params;
       await transaction(store.db, (tx) => store.clear(tx, userId));
       return reply.code(204).send();
     },
