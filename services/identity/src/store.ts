@@ -1,4 +1,5 @@
-import type { Kysely } from '@mercato/kit';
+import { UserRegistered } from '@mercato/contracts';
+import type { Kysely, Outbox } from '@mercato/kit';
 import { sql } from '@mercato/kit';
 import type { FailureState } from './domain/lockout.ts';
 
@@ -19,7 +20,15 @@ export interface RefreshRow {
   revoked_at: Date | null;
 }
 
-/** The only file that writes SQL for identity. */
+export interface NewUser {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  roles: string[];
+}
+
+/** The only file that writes SQL for identity, and the one that publishes its events. */
 export class IdentityStore {
   readonly #db: Kysely<unknown>;
   constructor(db: Kysely<unknown>) {
@@ -30,10 +39,15 @@ export class IdentityStore {
     return this.#db;
   }
 
-  async insertUser(
-    tx: Kysely<unknown>,
-    user: { id: string; email: string; name: string; passwordHash: string; roles: string[] },
-  ): Promise<'created' | 'email_taken'> {
+  /** A shopper's sign-up: `insertUser`, and `identity.user.registered.v1` in the same transaction when the account was made. */
+  async registerUser(tx: Kysely<unknown>, outbox: Outbox, user: NewUser, traceparent?: string): Promise<'created' | 'email_taken'> {
+    const outcome = await this.insertUser(tx, user);
+    if (outcome === 'created') await outbox.publish(tx, UserRegistered, { subject: user.id, data: { userId: user.id }, traceparent });
+    return outcome;
+  }
+
+  /** Makes an account and publishes nothing: the first admin (`first-admin.ts`) is not a registration. */
+  async insertUser(tx: Kysely<unknown>, user: NewUser): Promise<'created' | 'email_taken'> {
     const { rows } = await sql<{ id: string }>`insert into users (id, email, name, password_hash, roles)
       values (${user.id}, ${user.email}, ${user.name}, ${user.passwordHash}, ${user.roles}) on conflict (email) do nothing returning id`.execute(
       tx,

@@ -1,6 +1,5 @@
-import { UserRegistered } from '@mercato/contracts';
-import { HttpProblem, type Outbox, uuidv7 } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type HttpApp, HttpProblem, type Outbox, uuidv7 } from '@mercato/kit';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT, lockAfterFailure, secondsLocked } from '../domain/lockout.ts';
 import { IdentityProblems } from '../errors.ts';
@@ -26,20 +25,16 @@ function clientAddress(request: FastifyRequest): string {
   return request.ip;
 }
 
-export function authRoutes(app: FastifyInstance, deps: { store: IdentityStore; sessions: Sessions; outbox: Outbox }): void {
+export function authRoutes(app: HttpApp, deps: { store: IdentityStore; sessions: Sessions; outbox: Outbox }): void {
   const { store, sessions, outbox } = deps;
 
   app.post('/api/auth/register', { schema: { body: Registration } }, async (request, reply) => {
-    const body = request.body as { email: string; password: string; name: string };
+    const { body } = request;
     const email = body.email.trim().toLowerCase();
     const user = { id: uuidv7(), email, name: body.name.trim(), passwordHash: await hashPassword(body.password), roles: ['customer'] };
     const result = await store.db.transaction().execute(async (tx) => {
-      if ((await store.insertUser(tx, user)) === 'email_taken') return undefined;
-      await outbox.publish(tx, UserRegistered, {
-        subject: user.id,
-        data: { userId: user.id },
-        traceparent: request.headers.traceparent as string | undefined,
-      });
+      const traceparent = request.headers.traceparent as string | undefined;
+      if ((await store.registerUser(tx, outbox, user, traceparent)) === 'email_taken') return undefined;
       return sessions.start(tx, user);
     });
     if (!result) throw new HttpProblem(IdentityProblems.emailTaken, 'An account with this email exists; sign in instead.');
@@ -47,7 +42,7 @@ export function authRoutes(app: FastifyInstance, deps: { store: IdentityStore; s
   });
 
   app.post('/api/auth/login', { schema: { body: Credentials } }, async (request, reply) => {
-    const body = request.body as { email: string; password: string };
+    const { body } = request;
     const email = body.email.trim().toLowerCase();
     const accountKey = `account:${email}`;
     const addressKey = `ip:${clientAddress(request)}`;
@@ -78,11 +73,11 @@ export function authRoutes(app: FastifyInstance, deps: { store: IdentityStore; s
   });
 
   app.post('/api/auth/refresh', { schema: { body: RefreshBody } }, async (request) => {
-    return sessions.refresh((request.body as { refreshToken: string }).refreshToken);
+    return sessions.refresh(request.body.refreshToken);
   });
 
   app.post('/api/auth/logout', { schema: { body: RefreshBody } }, async (request, reply) => {
-    await sessions.end((request.body as { refreshToken: string }).refreshToken);
+    await sessions.end(request.body.refreshToken);
     return reply.code(204).send();
   });
 }

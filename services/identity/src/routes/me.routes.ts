@@ -1,6 +1,5 @@
 import { Address } from '@mercato/contracts';
-import { type DataCipher, HttpProblem, requireUser } from '@mercato/kit';
-import type { FastifyInstance } from 'fastify';
+import { type DataCipher, type HttpApp, HttpProblem, requireUser } from '@mercato/kit';
 import { Type } from 'typebox';
 import { IdentityProblems } from '../errors.ts';
 import type { IdentityStore, UserRow } from '../store.ts';
@@ -12,7 +11,7 @@ const ProfileChanges = Type.Object(
   { additionalProperties: false },
 );
 
-export function meRoutes(app: FastifyInstance, deps: { store: IdentityStore; cipher: DataCipher }): void {
+export function meRoutes(app: HttpApp, deps: { store: IdentityStore; cipher: DataCipher }): void {
   const { store, cipher } = deps;
   const profile = (user: UserRow) => ({
     ...publicUser(user),
@@ -28,7 +27,7 @@ export function meRoutes(app: FastifyInstance, deps: { store: IdentityStore; cip
 
   app.patch('/api/me', { config: { access: 'user' }, schema: { body: ProfileChanges } }, async (request) => {
     const { userId } = requireUser(request);
-    const changes = request.body as { name?: string; address?: Address | null };
+    const changes = request.body;
     const addressEnc =
       changes.address === undefined ? undefined : changes.address === null ? null : cipher.encrypt(JSON.stringify(changes.address));
     const user = await store.updateProfile(userId, { name: changes.name?.trim(), addressEnc });

@@ -1,6 +1,7 @@
 import {
   ACCESS_TOKEN_SECONDS,
   CommonProblems,
+  type HttpApp,
   HttpProblem,
   JWKS_CLIENT_HEADER,
   JWKS_NONCE_HEADER,
@@ -9,7 +10,6 @@ import {
   SERVICE_NAMES,
   type ServiceClients,
 } from '@mercato/kit';
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { IdentityProblems } from '../errors.ts';
 import type { SigningKeys } from '../signing-keys.ts';
@@ -29,7 +29,7 @@ const TokenRequest = Type.Object(
   { additionalProperties: false },
 );
 
-export function tokenRoutes(app: FastifyInstance, deps: { keys: SigningKeys; clients: ServiceClients }): void {
+export function tokenRoutes(app: HttpApp, deps: { keys: SigningKeys; clients: ServiceClients }): void {
   app.get('/.well-known/jwks.json', { schema: { querystring: NoQuery } }, async (request, reply) => {
     const clientId = request.headers[JWKS_CLIENT_HEADER];
     const nonce = request.headers[JWKS_NONCE_HEADER];
@@ -54,7 +54,7 @@ export function tokenRoutes(app: FastifyInstance, deps: { keys: SigningKeys; cli
 
   /** OAuth2 client credentials: a service proves who it is and gets a token for one callee (`audience`). */
   app.post('/oauth/token', { schema: { body: TokenRequest } }, async (request, reply) => {
-    const body = request.body as { grant_type: string; client_id: string; client_secret: string; audience: string };
+    const { body } = request;
     if (body.grant_type !== 'client_credentials')
       throw new HttpProblem(IdentityProblems.unsupportedGrant, 'Only grant_type=client_credentials is supported.');
     if (!deps.clients.check(body.client_id, body.client_secret))
