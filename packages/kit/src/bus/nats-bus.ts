@@ -2,7 +2,7 @@ import type { EventEnvelope } from '@mercato/contracts';
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { type DeliveryHandler, type EventBus, retryDelayMs, type SubscribeOptions } from './event-bus.ts';
+import { type DeliveryHandler, type EventBus, retryDelayMs } from './event-bus.ts';
 
 /**
  * Events are spread over this many partitions by a hash of their subject. Each consumer has one
@@ -78,10 +78,9 @@ export class NatsBus implements EventBus {
     );
   }
 
-  async subscribe(consumer: string, types: readonly string[], handler: DeliveryHandler, options: SubscribeOptions): Promise<void> {
+  /** Takes no SubscribeOptions: concurrency is the partition count, one handler at a time per partition, all partitions at once. */
+  async subscribe(consumer: string, types: readonly string[], handler: DeliveryHandler): Promise<void> {
     const wanted = new Set(types);
-    // Concurrency here is the partition count: one handler at a time per partition, all partitions at once.
-    void options;
     for (let partition = 0; partition < PARTITIONS; partition++) {
       const name = `${consumer}-p${partition}`;
       await this.#ensureConsumer(name, `${this.#namespace}.ev.${partition}.>`);

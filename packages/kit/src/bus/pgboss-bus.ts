@@ -12,7 +12,7 @@ const RETRY_LIMIT = 50;
 const HEARTBEAT_SECONDS = 10;
 const FETCH_BATCH = 50;
 
-export function queueName(consumer: string): string {
+function queueName(consumer: string): string {
   return `mercato.${consumer}`;
 }
 
@@ -26,7 +26,6 @@ export class PgBossBus implements EventBus {
   readonly #boss: PgBoss;
   readonly #log: Logger;
   readonly #subscribers = new Map<string, { queues: string[]; at: number }>();
-  readonly #workers: string[] = [];
 
   private constructor(boss: PgBoss, log: Logger) {
     this.#boss = boss;
@@ -63,7 +62,7 @@ export class PgBossBus implements EventBus {
 
   async subscribe(consumer: string, types: readonly string[], handler: DeliveryHandler, options: SubscribeOptions): Promise<void> {
     const queue = queueName(consumer);
-    await this.ensureQueue(queue);
+    await this.#ensureQueue(queue);
     for (const type of types) await this.#boss.subscribe(type, queue);
     this.#subscribers.clear();
     let workerId = '';
@@ -88,11 +87,10 @@ export class PgBossBus implements EventBus {
         return results;
       },
     );
-    this.#workers.push(workerId);
   }
 
   /** Creates a consumer's queue unless it exists; consumers that are not running yet still get their events. */
-  async ensureQueue(queue: string): Promise<void> {
+  async #ensureQueue(queue: string): Promise<void> {
     if (await this.#boss.getQueue(queue)) return;
     try {
       await this.#boss.createQueue(queue, {
@@ -108,13 +106,6 @@ export class PgBossBus implements EventBus {
       // Another instance created it at the same moment.
       if (!(await this.#boss.getQueue(queue))) throw error;
     }
-  }
-
-  async subscribeQueue(type: string, consumer: string): Promise<void> {
-    const queue = queueName(consumer);
-    await this.ensureQueue(queue);
-    await this.#boss.subscribe(type, queue);
-    this.#subscribers.clear();
   }
 
   async close(): Promise<void> {
