@@ -15,7 +15,6 @@ interface Bucket {
   max: number;
 }
 
-/** Which budget a request spends: `/api/auth/*` per address, else per user when signed in, else per address. */
 /** The plugin asks for the key, the budget and the allow-list separately: decide once per request. */
 const decided = new WeakMap<FastifyRequest, Bucket>();
 
@@ -27,6 +26,7 @@ function bucketOf(request: FastifyRequest, budgets: RateLimitBudgets): Bucket {
   return bucket;
 }
 
+/** Which budget a request spends: `/api/auth/*` per address, else per user when signed in, else per address. */
 function chooseBucket(request: FastifyRequest, budgets: RateLimitBudgets): Bucket {
   if (request.url.startsWith('/api/auth/')) return { key: `auth:${request.ip}`, max: budgets.auth };
   if (request.principal?.kind === 'user') return { key: `user:${request.principal.userId}`, max: budgets.user };
