@@ -38,7 +38,8 @@ async function main(argv: string[]): Promise<void> {
     case 'status': {
       const { values } = parseArgs({ args: rest, options: { url: { type: 'string' } } });
       const { status } = await import('./status.ts');
-      process.exitCode = await status(values.url ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 8080}`);
+      const { GATEWAY } = await import('./topology.ts');
+      process.exitCode = await status(values.url ?? `http://127.0.0.1:${process.env[GATEWAY.port.variable] ?? GATEWAY.port.default}`);
       return;
     }
     case 'seed': {

@@ -1,25 +1,36 @@
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NAMES, type ServiceName } from '@mercato/kit';
+import { type ProcessEntry, type ProcessRole, processesOf } from '@mercato/contracts';
 
 /**
- * The one place that says which processes make up Mercato, in start order: the registry first (every
- * other process registers with it), then the business services, each with its own database, then
- * the gateway, which routes to them.
+ * The processes `mercato up` runs, from the topology (`@mercato/contracts`), each with the file it
+ * starts: `services/<name>/src/main.ts`. The roles are the start phases: the registry, then every
+ * business service together, then the gateway; they stop in reverse.
  */
-export interface ProcessSpec {
-  name: string;
+export interface ProcessSpec extends ProcessEntry {
   entry: string;
-  /** Whether the process owns a database that `mercato up` provisions. */
-  ownsDatabase: boolean;
 }
 
 const repoRoot = new URL('../../../', import.meta.url);
-const entryOf = (service: string) => fileURLToPath(new URL(`services/${service}/src/main.ts`, repoRoot));
+const specOf = (process: ProcessEntry): ProcessSpec => ({
+  ...process,
+  entry: fileURLToPath(new URL(`services/${process.name}/src/main.ts`, repoRoot)),
+});
 
-export const REGISTRY: ProcessSpec = { name: 'registry', entry: entryOf('registry'), ownsDatabase: false };
-export const BUSINESS_SERVICES: ProcessSpec[] = SERVICE_NAMES.map((name: ServiceName) => ({
-  name,
-  entry: entryOf(name),
-  ownsDatabase: true,
-}));
-export const GATEWAY: ProcessSpec = { name: 'gateway', entry: entryOf('gateway'), ownsDatabase: false };
+function theOne(role: ProcessRole): ProcessSpec {
+  const [process, ...more] = processesOf(role);
+  if (!process || more.length > 0) throw new Error(`the topology (packages/contracts/src/topology.ts) must have exactly one ${role}`);
+  return specOf(process);
+}
+
+export const REGISTRY: ProcessSpec = theOne('registry');
+export const BUSINESS_SERVICES: ProcessSpec[] = processesOf('service').map(specOf);
+/** The gateway, on the port its variable says: the shop's address. */
+export const GATEWAY = withPort(theOne('gateway'));
+/** Every process, in start order. */
+export const ALL_PROCESSES: ProcessSpec[] = [REGISTRY, ...BUSINESS_SERVICES, GATEWAY];
+
+function withPort(spec: ProcessSpec): ProcessSpec & Required<Pick<ProcessSpec, 'port'>> {
+  const { port } = spec;
+  if (!port) throw new Error(`the topology must give ${spec.name} a port: it is the shop's address`);
+  return { ...spec, port };
+}

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { CLI_CLIENT, GATEWAY_OPS_CLIENT } from '@mercato/contracts';
+import { CLI_CLIENT, GATEWAY_OPS_CLIENT, type SuppliedSecret } from '@mercato/contracts';
 import { basicAuthorization, type ChildReadyMessage, type ClientCredentials } from '@mercato/kit';
 import { ensureWebBuilt } from '@mercato/web';
 import { request } from 'undici';
@@ -10,9 +10,9 @@ import { guardOutput, writeErr, writeOut } from './output.ts';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './postgres/embedded.ts';
 import { provisionServiceDatabases } from './postgres/provision.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
-import { clientSecretHashes, ensureSecrets } from './secrets.ts';
+import { clientSecretHashes, ensureSecrets, type PlatformSecrets } from './secrets.ts';
 import { seedModeOf, seedOnFirstStart } from './seed/first-start.ts';
-import { BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
+import { ALL_PROCESSES, BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
 import { UserError } from './user-error.ts';
 
 export interface UpOptions {
@@ -27,7 +27,7 @@ const READY_TIMEOUT_MS = 90_000;
 const SAME_INTERRUPT_MS = 1_000;
 
 /** Wide enough for every process name, so the supervisor's lines align with the children's. */
-const NAME_WIDTH = Math.max(...[REGISTRY, ...BUSINESS_SERVICES, GATEWAY].map((s) => s.name.length)) + 3;
+const NAME_WIDTH = Math.max(...ALL_PROCESSES.map((s) => s.name.length)) + 3;
 
 function say(line: string): void {
   writeOut(`${'mercato'.padEnd(NAME_WIDTH)} | ${line}\n`);
@@ -50,14 +50,24 @@ export async function up(options: UpOptions): Promise<void> {
   say(`Mercato on Node.js ${process.versions.node}`);
 
   const env = options.env;
-  const gatewayPort = Number(env.GATEWAY_PORT ?? 8080);
-  if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535) {
-    throw new UserError(`GATEWAY_PORT must be a whole number from 1 to 65535 (got ${JSON.stringify(env.GATEWAY_PORT)}).`);
-  }
   const host = env.MERCATO_HOST ?? '127.0.0.1';
-  if (!(await isPortFree(gatewayPort, host))) {
-    throw new UserError(`Port ${gatewayPort} is already in use; stop what holds it or set GATEWAY_PORT to another port.`);
+  // A process on a port of its own (the gateway's is the shop's address) has it checked before anything starts.
+  const fixedPorts = new Map<string, number>();
+  for (const spec of ALL_PROCESSES) {
+    if (!spec.port) continue;
+    const { variable } = spec.port;
+    const port = Number(env[variable] ?? spec.port.default);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new UserError(`${variable} must be a whole number from 1 to 65535 (got ${JSON.stringify(env[variable])}).`);
+    }
+    if (!(await isPortFree(port, host))) {
+      throw new UserError(`Port ${port} is already in use; stop what holds it or set ${variable} to another port.`);
+    }
+    fixedPorts.set(spec.name, port);
   }
+  /** `PORT=0` (a free port, found through discovery), or the port its variable says. */
+  const portEnv = (spec: ProcessSpec): NodeJS.ProcessEnv =>
+    spec.port ? { [spec.port.variable]: String(fixedPorts.get(spec.name)) } : { PORT: '0' };
 
   const seedMode = seedModeOf(env);
 
@@ -133,7 +143,7 @@ export async function up(options: UpOptions): Promise<void> {
   });
   try {
     let adminUrl = env.DATABASE_URL;
-    const needProvisioning = BUSINESS_SERVICES.filter((s) => !env[`${s.name.toUpperCase()}_DATABASE_URL`]).map((s) => s.name);
+    const needProvisioning = ALL_PROCESSES.filter((s) => s.database && !env[databaseVariable(s)]).map((s) => s.name);
     if (needProvisioning.length > 0 && !adminUrl) {
       clusterStarting = startEmbeddedPostgres(dataDir, say);
       cluster = await clusterStarting;
@@ -153,9 +163,12 @@ export async function up(options: UpOptions): Promise<void> {
     say(env.NATS_URL ? `event bus: NATS JetStream at ${env.NATS_URL}` : `event bus: pg-boss in the ${prefix}_bus database`);
     const childEnv: NodeJS.ProcessEnv = { ...env };
     delete childEnv.DATABASE_URL;
-    const clientIds = [...BUSINESS_SERVICES.map((s) => s.name), GATEWAY.name, GATEWAY_OPS_CLIENT, CLI_CLIENT];
+    // Every process but the registry calls others, so holds a client credential of its own.
+    const clientIds = [...ALL_PROCESSES.filter((s) => s !== REGISTRY).map((s) => s.name), GATEWAY_OPS_CLIENT, CLI_CLIENT];
     const secrets = await ensureSecrets(dataDir, clientIds, say);
     const credentials = (name: string) => ({ MERCATO_CLIENT_ID: name, MERCATO_CLIENT_SECRET: secrets.clients[name] });
+    const databaseEnv = (spec: ProcessSpec): NodeJS.ProcessEnv =>
+      spec.database ? { [databaseVariable(spec)]: databaseUrls.get(spec.name) ?? env[databaseVariable(spec)] } : {};
     const jsonLogs = env.MERCATO_LOG_FORMAT === 'json';
     const make = (spec: ProcessSpec, index: number, extra: NodeJS.ProcessEnv) => {
       stopIfAsked();
@@ -178,7 +191,8 @@ export async function up(options: UpOptions): Promise<void> {
     // Only a service holding its own credential may register as itself (no rogue identity instances).
     const registry = make(REGISTRY, 0, {
       PORT: registryPort(env.MERCATO_REGISTRY_PORT),
-      REGISTRY_SERVICE_CLIENTS: clientSecretHashes(secrets.clients),
+      ...databaseEnv(REGISTRY),
+      ...suppliedSecrets(REGISTRY, secrets, env),
     });
     registry.start();
     const registryListensAt = (await waitReady(registry)).url;
@@ -190,16 +204,12 @@ export async function up(options: UpOptions): Promise<void> {
     const services = BUSINESS_SERVICES.flatMap((spec) =>
       Array.from({ length: options.scale[spec.name] ?? 1 }, (_, i) =>
         make(spec, i, {
-          PORT: '0',
+          ...portEnv(spec),
           MERCATO_REGISTRY_URL: registryUrl,
-          [`${spec.name.toUpperCase()}_DATABASE_URL`]: databaseUrls.get(spec.name) ?? env[`${spec.name.toUpperCase()}_DATABASE_URL`],
+          ...databaseEnv(spec),
           ...(busUrl ? { BUS_DATABASE_URL: busUrl } : {}),
           ...credentials(spec.name),
-          ...(spec.name === 'identity'
-            ? { MERCATO_DATA_KEY: env.MERCATO_DATA_KEY ?? secrets.dataKey, IDENTITY_SERVICE_CLIENTS: clientSecretHashes(secrets.clients) }
-            : {}),
-          // Shipping addresses and phone numbers are encrypted at rest with the same key(s) as identity's.
-          ...(spec.name === 'orders' ? { MERCATO_DATA_KEY: env.MERCATO_DATA_KEY ?? secrets.dataKey } : {}),
+          ...suppliedSecrets(spec, secrets, env),
         }),
       ),
     );
@@ -211,15 +221,15 @@ export async function up(options: UpOptions): Promise<void> {
 
     await webBuilding;
     const gateway = make(GATEWAY, 0, {
-      GATEWAY_PORT: String(gatewayPort),
+      ...portEnv(GATEWAY),
       MERCATO_REGISTRY_URL: registryUrl,
+      ...databaseEnv(GATEWAY),
       ...credentials(GATEWAY.name),
-      // Its operator credential: metrics, dead letters and OpenAPI documents, never the anonymous-call token.
-      MERCATO_OPS_CLIENT_SECRET: secrets.clients[GATEWAY_OPS_CLIENT],
+      ...suppliedSecrets(GATEWAY, secrets, env),
     });
     gateway.start();
     await waitReady(gateway);
-    const publicUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${gatewayPort}`;
+    const publicUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${fixedPorts.get(GATEWAY.name)}`;
     await waitGatewayReady(publicUrl);
 
     stopIfAsked();
@@ -267,7 +277,21 @@ async function waitGatewayReady(url: string): Promise<void> {
   throw new UserError(`The gateway at ${url} did not become ready within ${READY_TIMEOUT_MS / 1000} s.`);
 }
 
-/** A crashed child cannot deregister itself; doing it for it spares callers a TTL of dead routes. */
+/** `<NAME>_DATABASE_URL` (`search-index` → `SEARCH_INDEX_DATABASE_URL`, as the kit reads it): where a process finds its database. */
+function databaseVariable(spec: ProcessSpec): string {
+  return `${spec.name.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
+}
+
+/** The env variables the topology fills with a secret for this process (its `secrets`). */
+function suppliedSecrets(spec: ProcessSpec, secrets: PlatformSecrets, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const secretFor: Record<SuppliedSecret, () => string | undefined> = {
+    'data-key': () => env.MERCATO_DATA_KEY ?? secrets.dataKey,
+    'client-secret-hashes': () => clientSecretHashes(secrets.clients),
+    'ops-client-secret': () => secrets.clients[GATEWAY_OPS_CLIENT],
+  };
+  return Object.fromEntries(Object.entries(spec.secrets).map(([variable, secret]) => [variable, secretFor[secret]()]));
+}
+
 function registryPort(value: string | undefined): string {
   if (value === undefined) return '0';
   const port = Number(value);
@@ -277,8 +301,9 @@ function registryPort(value: string | undefined): string {
   return value;
 }
 
+/** A crashed child cannot deregister itself; doing it for it spares callers a TTL of dead routes. */
 async function forgetInstance(registryUrl: string, last: ChildReadyMessage | undefined, supervisor: ClientCredentials): Promise<void> {
-  if (!last || !registryUrl || last.service === 'registry') return;
+  if (!last || !registryUrl || last.service === REGISTRY.name) return;
   try {
     const list = await request(`${registryUrl}/instances?service=${last.service}`, { headersTimeout: 2_000 });
     const { items } = (await list.body.json()) as { items: { id: string; url: string }[] };

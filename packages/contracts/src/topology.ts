@@ -14,7 +14,8 @@ export const GATEWAY_OPS_CLIENT = 'gateway-ops';
 
 /**
  * What a process is to the platform, which is also its start phase:
- * - `registry`: starts first, alone; every other process registers with it and is told its URL.
+ * - `registry`: starts first, alone, on `MERCATO_REGISTRY_PORT` or a free port that it keeps across
+ *   restarts; every other process registers with it and is told its URL.
  * - `service`: a business service; they start together once the registry is ready, each registers
  *   itself and is found through discovery, gets the event bus and a client credential.
  * - `gateway`: the public entry; starts last, once every service is ready and the demo store is seeded.

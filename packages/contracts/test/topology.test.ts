@@ -7,10 +7,10 @@ const START_PHASES: readonly ProcessRole[] = ['registry', 'service', 'gateway'];
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
 describe('the topology', () => {
-  it('names each process once, in lowercase letters and digits (its folder, client id, discovery name and database)', () => {
+  it('names each process once, in lowercase words joined by dashes (its folder, client id, discovery name and database)', () => {
     const names = entries.map((e) => e.name);
     assert.equal(new Set(names).size, names.length, `a name twice: ${names.join(', ')}`);
-    for (const name of names) assert.match(name, /^[a-z][a-z0-9]*$/);
+    for (const name of names) assert.match(name, /^[a-z]+(-[a-z]+)*$/);
   });
 
   it('lists the processes in start order: one registry first, the services, one gateway last', () => {
