@@ -1,6 +1,5 @@
 import swaggerUi from '@fastify/swagger-ui';
-import { type Discovery, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
-import type { FastifyInstance } from 'fastify';
+import { type Discovery, type HttpApp, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
 import { request } from 'undici';
 import { ROUTE_TABLE } from '../route-table.ts';
 
@@ -15,7 +14,7 @@ const isPublic = (path: string) => ROUTE_TABLE.some(({ prefix }) => path === pre
  * `/docs`: the public API as one OpenAPI document, merged from every service's own `/openapi.json`
  * (only paths the gateway routes), with Swagger UI. A service that does not answer is left out.
  */
-export async function docsRoutes(app: FastifyInstance, discovery: Discovery, tokens: ServiceTokens | undefined): Promise<void> {
+export async function docsRoutes(app: HttpApp, discovery: Discovery, tokens: ServiceTokens | undefined): Promise<void> {
   let merged: OpenApi & Record<string, unknown> = { openapi: '3.0.3', info: { title: 'Mercato API', version: '1' }, paths: {} };
   let builtAt = 0;
 

@@ -1,5 +1,4 @@
-import { CommonProblems, type Discovery, HttpProblem, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
-import type { FastifyInstance } from 'fastify';
+import { CommonProblems, type Discovery, type HttpApp, HttpProblem, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
 import { Type } from 'typebox';
 import { request } from 'undici';
 import type { OpsMetrics } from '../ops-metrics.ts';
@@ -33,7 +32,7 @@ interface ServiceDeadLetter {
  * The operators' view through the gateway (API.md "Health and operations"), admin only: the live
  * instances from discovery, and every service's dead letters gathered with the `gateway-ops` credential.
  */
-export function opsRoutes(app: FastifyInstance, discovery: Discovery, opsTokens: ServiceTokens | undefined, metrics: OpsMetrics): void {
+export function opsRoutes(app: HttpApp, discovery: Discovery, opsTokens: ServiceTokens | undefined, metrics: OpsMetrics): void {
   const admin = { config: { access: 'admin' as const } };
 
   async function opsCall(service: string, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown }> {
@@ -74,7 +73,7 @@ export function opsRoutes(app: FastifyInstance, discovery: Discovery, opsTokens:
   app.get('/api/ops/metrics', admin, async () => metrics.snapshot());
 
   app.get('/api/ops/dead-letters', { ...admin, schema: { querystring: DeadLetterQuery } }, async (request) => {
-    const { limit } = request.query as { limit: number };
+    const { limit } = request.query;
     const perService = await Promise.all(
       SERVICE_NAMES.map(async (service) => {
         const answer = await opsCall(service, 'GET', `/internal/dead-letters?limit=${limit}`);
@@ -99,7 +98,7 @@ export function opsRoutes(app: FastifyInstance, discovery: Discovery, opsTokens:
   });
 
   app.post('/api/ops/dead-letters/:service/:id/replay', { ...admin, schema: { params: DeadLetterParams } }, async (request, reply) => {
-    const { service, id } = request.params as { service: string; id: string };
+    const { service, id } = request.params;
     const answer = await opsCall(service, 'POST', `/internal/dead-letters/${id}/replay`);
     if (answer.status === 404) throw new HttpProblem(CommonProblems.notFound, `${service} has no open dead letter ${id}.`);
     if (answer.status === 409) {

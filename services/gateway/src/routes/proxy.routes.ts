@@ -1,5 +1,5 @@
-import type { Discovery, ServiceTokens } from '@mercato/kit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Discovery, HttpApp, ServiceTokens } from '@mercato/kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROUTE_TABLE } from '../route-table.ts';
 import { forward } from '../upstream.ts';
 
@@ -21,7 +21,7 @@ export async function upstreamHeaders(
 const FORWARDED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Every public API path is forwarded to the service that owns it (server-side discovery). */
-export function proxyRoutes(app: FastifyInstance, discovery: Discovery, tokens: ServiceTokens | undefined): void {
+export function proxyRoutes(app: HttpApp, discovery: Discovery, tokens: ServiceTokens | undefined): void {
   for (const { prefix, service } of ROUTE_TABLE) {
     const handler = async (request: FastifyRequest, reply: FastifyReply) =>
       forward(discovery, service, request, reply, request.url, { headers: await upstreamHeaders(request, service, tokens) });

@@ -1,5 +1,5 @@
-import { CommonProblems, HttpProblem, type ServiceClient, type ServiceResponse } from '@mercato/kit';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { CommonProblems, type HttpApp, HttpProblem, type ServiceClient, type ServiceResponse } from '@mercato/kit';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { MicroCache } from '../micro-cache.ts';
 
@@ -76,7 +76,7 @@ async function optionalPart<T>(
  * bounded; one that fails or is late is `null` and the product still comes. Without a product there
  * is no page: unknown → 404, catalog down → 503, catalog late → 504.
  */
-export function storefrontRoutes(app: FastifyInstance, client: ServiceClient, options: StorefrontOptions = {}): void {
+export function storefrontRoutes(app: HttpApp, client: ServiceClient, options: StorefrontOptions = {}): void {
   const productTimeoutMs = options.productTimeoutMs ?? DEFAULT_PRODUCT_TIMEOUT_MS;
   const partTimeoutMs = options.partTimeoutMs ?? DEFAULT_PART_TIMEOUT_MS;
   // Only complete pages are reused: one with a part left out is composed again on the next view.
@@ -91,7 +91,7 @@ export function storefrontRoutes(app: FastifyInstance, client: ServiceClient, op
       },
     },
     async (request) => {
-      const { idOrSlug } = request.params as { idOrSlug: string };
+      const { idOrSlug } = request.params;
       return pages.get(idOrSlug, () => compose(request, idOrSlug), complete);
     },
   );

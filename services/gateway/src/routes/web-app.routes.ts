@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import { CommonProblems, sendProblem } from '@mercato/kit';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CommonProblems, type HttpApp, sendProblem } from '@mercato/kit';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { forwardToLegacy } from '../legacy-upstream.ts';
 import { decodedPath, isPagePath, isPlatformPath, PAGE_ROUTES } from '../web-paths.ts';
 
@@ -63,7 +63,7 @@ export interface WebAppOptions {
  * security-headers.ts like on every answer; the canonical-path check and edge auth run before, as
  * for every path.
  */
-export async function webAppRoutes(app: FastifyInstance, options: WebAppOptions): Promise<void> {
+export async function webAppRoutes(app: HttpApp, options: WebAppOptions): Promise<void> {
   const page = loadWebAppPage(options.dir, app.log);
   const sendPage = (reply: FastifyReply, status: 200 | 404) => {
     if (!page) return sendProblem(reply, CommonProblems.serviceUnavailable, NOT_BUILT);
