@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { defineEvent } from './envelope.ts';
 
 const Line = Type.Object(
@@ -33,18 +33,26 @@ export const StockLow = defineEvent(
 /** The reservation commands' shared line shape, for the saga's payloads. */
 export const ReservationLine = Line;
 
+const ReservationId = Type.String({ minLength: 1, maxLength: 100 });
+const ReservedLines = Type.Array(Line, { minItems: 1, maxItems: 100 });
+/** How long the units are held before the sweeper frees them; inventory's default when absent. */
+const ReservationTtl = Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 }));
+
 /** Saga commands to inventory (one consumer each); idempotent by reservation id. */
 export const ReserveStock = defineEvent(
   'inventory.reserve.v1',
-  Type.Object(
-    {
-      reservationId: Type.String({ minLength: 1, maxLength: 100 }),
-      lines: Type.Array(Line, { minItems: 1, maxItems: 100 }),
-      ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
-    },
-    { additionalProperties: false },
-  ),
+  Type.Object({ reservationId: ReservationId, lines: ReservedLines, ttlSeconds: ReservationTtl }, { additionalProperties: false }),
 );
+
+/**
+ * `POST /internal/reservations` (service tokens; orders may call it, see topology): the HTTP face of
+ * `inventory.reserve.v1`, idempotent by `id`.
+ */
+export const ReserveStockRequest = Type.Object(
+  { id: ReservationId, lines: ReservedLines, ttlSeconds: ReservationTtl },
+  { additionalProperties: false },
+);
+export type ReserveStockRequest = Static<typeof ReserveStockRequest>;
 export const CommitStock = defineEvent(
   'inventory.commit.v1',
   Type.Object({ reservationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),

@@ -1,14 +1,14 @@
-import { HttpProblem } from '@mercato/kit';
-import type { FastifyInstance } from 'fastify';
+import { type HttpApp, HttpProblem } from '@mercato/kit';
 import { Type } from 'typebox';
 import { InventoryProblems } from '../errors.ts';
 import type { InventoryStore } from '../store.ts';
 import { requestedSkus, SKU_MAX_LENGTH, SKU_PATTERN, SkusParam } from './stock.routes.ts';
 
+const DEFAULT_LIMIT = 20;
 const AdminStockQuery = Type.Object(
   {
-    // Optional in the document; the validator fills in the default.
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    // Optional in the document; the validator fills in the default (so `?? DEFAULT_LIMIT` below is for the type only).
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_LIMIT })),
     // base64url of a SKU of at most 64 characters: at most 86 characters.
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 88 })),
     skus: Type.Optional(SkusParam),
@@ -36,13 +36,13 @@ export function decodeCursor(cursor: string): string | undefined {
 }
 
 /** Staff: stock of every SKU with on hand, reserved and available, a page at a time. */
-export function adminStockRoutes(app: FastifyInstance, store: InventoryStore): void {
+export function adminStockRoutes(app: HttpApp, store: InventoryStore): void {
   // Before validation: a customer learns 403, not what the query should look like (API.md's order of checks).
   app.get(
     '/api/admin/inventory',
     { config: { access: 'admin' }, schema: { querystring: AdminStockQuery, response: { 200: StockList } } },
     async (request) => {
-      const query = request.query as { limit: number; cursor?: string; skus?: string };
+      const { query } = request;
       const skus = query.skus === undefined ? undefined : requestedSkus(query.skus);
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       if (query.cursor !== undefined && after === undefined) {
@@ -50,7 +50,11 @@ export function adminStockRoutes(app: FastifyInstance, store: InventoryStore): v
           extensions: { errors: [{ parameter: 'cursor', detail: 'not a cursor this listing gave out' }] },
         });
       }
-      const page = await store.stockPage({ limit: query.limit, ...(after === undefined ? {} : { after }), ...(skus ? { skus } : {}) });
+      const page = await store.stockPage({
+        limit: query.limit ?? DEFAULT_LIMIT,
+        ...(after === undefined ? {} : { after }),
+        ...(skus ? { skus } : {}),
+      });
       return { items: page.items, nextCursor: page.lastSku === null ? null : encodeCursor(page.lastSku) };
     },
   );

@@ -1,19 +1,11 @@
-import { ReservationLine } from '@mercato/contracts';
-import { CommonProblems, HttpProblem, transaction } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ReserveStockRequest } from '@mercato/contracts';
+import { CommonProblems, type HttpApp, HttpProblem, transaction } from '@mercato/kit';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { InventoryProblems } from '../errors.ts';
 import type { InventoryStore } from '../store.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
-const ReserveBody = Type.Object(
-  {
-    id: Type.String({ minLength: 1, maxLength: 100 }),
-    lines: Type.Array(ReservationLine, { minItems: 1, maxItems: 100 }),
-    ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
-  },
-  { additionalProperties: false },
-);
 
 /** Reservations are for services (the checkout saga), never for shoppers. */
 function requireService(request: FastifyRequest): void {
@@ -21,10 +13,10 @@ function requireService(request: FastifyRequest): void {
 }
 
 /** The internal HTTP face of the reservation commands (the bus carries the same ones). */
-export function reservationRoutes(app: FastifyInstance, store: InventoryStore, defaultTtlSeconds: number): void {
-  app.post('/internal/reservations', { schema: { body: ReserveBody } }, async (request) => {
+export function reservationRoutes(app: HttpApp, store: InventoryStore, defaultTtlSeconds: number): void {
+  app.post('/internal/reservations', { schema: { body: ReserveStockRequest } }, async (request) => {
     requireService(request);
-    const body = request.body as { id: string; lines: { sku: string; quantity: number }[]; ttlSeconds?: number };
+    const { body } = request;
     return transaction(store.db, (tx) =>
       store.reserve(tx, body.id, body.lines, body.ttlSeconds ?? defaultTtlSeconds, request.headers.traceparent as string | undefined),
     );
@@ -32,7 +24,7 @@ export function reservationRoutes(app: FastifyInstance, store: InventoryStore, d
 
   app.post('/internal/reservations/:id/commit', { schema: { params: Id } }, async (request) => {
     requireService(request);
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const outcome = await transaction(store.db, (tx) => store.commit(tx, id));
     if (outcome === 'unknown') throw new HttpProblem(InventoryProblems.unknownReservation, `No reservation ${id}.`);
     if (outcome === 'closed')
@@ -45,7 +37,7 @@ export function reservationRoutes(app: FastifyInstance, store: InventoryStore, d
 
   app.post('/internal/reservations/:id/release', { schema: { params: Id } }, async (request) => {
     requireService(request);
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const outcome = await transaction(store.db, (tx) => store.release(tx, id));
     if (outcome === 'unknown') throw new HttpProblem(InventoryProblems.unknownReservation, `No reservation ${id}.`);
     return outcome;

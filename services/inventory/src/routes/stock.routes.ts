@@ -1,5 +1,4 @@
-import { CommonProblems, HttpProblem, requireAdmin, transaction } from '@mercato/kit';
-import type { FastifyInstance } from 'fastify';
+import { CommonProblems, type HttpApp, HttpProblem, requireAdmin, transaction } from '@mercato/kit';
 import { Type } from 'typebox';
 import { InventoryProblems } from '../errors.ts';
 import type { InventoryStore } from '../store.ts';
@@ -31,16 +30,16 @@ export function requestedSkus(text: string): string[] {
   return skus;
 }
 
-export function stockRoutes(app: FastifyInstance, store: InventoryStore): void {
+export function stockRoutes(app: HttpApp, store: InventoryStore): void {
   app.get('/api/inventory/:sku', { schema: { params: SkuParams } }, async (request) => {
-    const { sku } = request.params as { sku: string };
+    const { sku } = request.params;
     const [row] = await store.available([sku]);
     if (!row) throw new HttpProblem(InventoryProblems.unknownSku, `No stock is kept for SKU ${sku}.`);
     return row;
   });
 
   app.get('/api/inventory', { schema: { querystring: SkusQuery } }, async (request) => {
-    return { items: await store.available(requestedSkus((request.query as { skus: string }).skus)) };
+    return { items: await store.available(requestedSkus(request.query.skus)) };
   });
 
   app.put(
@@ -54,8 +53,8 @@ export function stockRoutes(app: FastifyInstance, store: InventoryStore): void {
     },
     async (request) => {
       requireAdmin(request);
-      const { sku } = request.params as { sku: string };
-      const { onHand } = request.body as { onHand: number };
+      const { sku } = request.params;
+      const { onHand } = request.body;
       const row = await transaction(store.db, (tx) => store.setOnHand(tx, sku, onHand));
       if (!row)
         throw new HttpProblem(InventoryProblems.belowReserved, `More than ${onHand} units of ${sku} are reserved for orders in progress.`);
