@@ -1,6 +1,6 @@
 import { InstanceRegistration, ServiceName } from '@mercato/contracts';
-import { CommonProblems, HttpProblem } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CommonProblems, type HttpApp, HttpProblem } from '@mercato/kit';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { InstanceTable } from '../domain/instance-table.ts';
 import type { WatchHub } from '../watch-hub.ts';
@@ -14,7 +14,7 @@ declare module 'fastify' {
   }
 }
 
-export function instancesRoutes(app: FastifyInstance, table: InstanceTable, hub: WatchHub, writers: RegistryWriters): void {
+export function instancesRoutes(app: HttpApp, table: InstanceTable, hub: WatchHub, writers: RegistryWriters): void {
   // Authentication before validation: an anonymous write gets 401 whatever its body.
   const authenticate = async (request: FastifyRequest) => {
     request.writer = writers.authenticate(request);
@@ -27,7 +27,7 @@ export function instancesRoutes(app: FastifyInstance, table: InstanceTable, hub:
   };
 
   app.post('/instances', { schema: { body: InstanceRegistration }, preValidation: authenticate }, async (request, reply) => {
-    const registration = request.body as InstanceRegistration;
+    const registration = request.body;
     const writer = writerOf(request);
     writers.mayRegister(writer, registration.service);
     const change = table.register(registration, Date.now(), writer === 'open' ? undefined : writer.clientId);
@@ -40,7 +40,7 @@ export function instancesRoutes(app: FastifyInstance, table: InstanceTable, hub:
     '/instances/:id/heartbeat',
     { schema: { params: IdParams }, preValidation: authenticate, logLevel: 'warn' },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       writers.mayChange(writerOf(request), liveOwner(id), 'heartbeat');
       table.heartbeat(id, Date.now());
       return reply.code(204).send();
@@ -48,7 +48,7 @@ export function instancesRoutes(app: FastifyInstance, table: InstanceTable, hub:
   );
 
   app.delete('/instances/:id', { schema: { params: IdParams }, preValidation: authenticate }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     writers.mayChange(writerOf(request), liveOwner(id), 'deregister');
     const change = table.deregister(id);
     if (!change) throw new HttpProblem(CommonProblems.notFound, `No live instance ${id}.`);
@@ -61,7 +61,7 @@ export function instancesRoutes(app: FastifyInstance, table: InstanceTable, hub:
     '/instances',
     { schema: { querystring: Type.Object({ service: Type.Optional(ServiceName) }, { additionalProperties: false }) } },
     async (request) => {
-      const { service } = request.query as { service?: string };
+      const { service } = request.query;
       return { items: table.list(service), nextCursor: null };
     },
   );
