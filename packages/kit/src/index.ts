@@ -17,5 +17,5 @@ export * from './main.ts';
 export * from './metrics.ts';
 export * from './periodic-task.ts';
 export * from './problem.ts';
-export * from './service.ts';
+export * from './service/index.ts';
 export * from './service-names.ts';

@@ -1,6 +1,6 @@
 import type { TProperties } from 'typebox';
 import { ConfigError } from './config.ts';
-import { createService, type ServiceDefinition } from './service.ts';
+import { createService, type Service, type ServiceDefinition } from './service/index.ts';
 
 /** The message a child sends its supervisor over IPC once it listens. */
 export interface ChildReadyMessage {
@@ -19,12 +19,14 @@ const CLOSE_GRACE_MS = 4_000;
  * supervisor goes away. However the stop goes, the process exits within the drain bound
  * (MERCATO_SHUTDOWN_TIMEOUT_MS) plus a few seconds.
  */
-export async function runService<P extends TProperties>(definition: ServiceDefinition<P>): Promise<void> {
+export async function runService<P extends TProperties, D, M extends URL | undefined, Disc extends boolean | undefined>(
+  definition: ServiceDefinition<P, D, M, Disc>,
+): Promise<void> {
   // A supervisor that died took the reading end of our stdout and stderr with it: a failed write is
   // no reason to crash (or to hang) on the way out.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
-  let service: Awaited<ReturnType<typeof createService<P>>> | undefined;
+  let service: Service<P> | undefined;
   let stopRequested: string | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (reason: string) => {

@@ -1,4 +1,4 @@
-import { ServiceClient, type ServiceDefinition } from '@mercato/kit';
+import { defineService } from '@mercato/kit';
 import { Type } from 'typebox';
 import { CatalogClient } from './catalog-client.ts';
 import { cartHandlers } from './handlers.ts';
@@ -12,27 +12,22 @@ const CartConfig = Type.Object({
 });
 
 /** Cart: one cart per signed-in user, its lines with the catalog's names and prices as last seen. */
-export function cartDefinition(): ServiceDefinition<(typeof CartConfig)['properties']> {
-  let store: CartStore | undefined;
-  const current = () => {
-    if (!store) throw new Error('cart store not ready');
-    return store;
-  };
-  return {
+export function cartDefinition() {
+  return defineService({
     name: 'cart',
     config: CartConfig,
     migrations: new URL('./migrations/', import.meta.url),
     // It asks the catalog for names and prices on every add.
     discovery: true,
-    subscriptions: () => cartHandlers(current),
-    routes(app, { config, database, outbox, discovery, serviceTokens, log }) {
-      if (!database || !outbox) throw new Error('cart needs its database');
-      if (!discovery) throw new Error('cart needs discovery to find the catalog');
-      store = new CartStore(database.db, config.MERCATO_CURRENCY);
-      const services = new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
-      app.addHook('onClose', () => services.close());
-      cartRoutes(app, { store, outbox, catalog: new CatalogClient(services, log) });
+    setup: ({ config, database, outbox, log, serviceClient }) => ({
+      store: new CartStore(database.db, config.MERCATO_CURRENCY),
+      outbox,
+      catalog: new CatalogClient(serviceClient(), log),
+    }),
+    subscriptions: ({ store }) => cartHandlers(store),
+    routes(app, { store, outbox, catalog }) {
+      cartRoutes(app, { store, outbox, catalog });
       internalRoutes(app, { store });
     },
-  };
+  });
 }

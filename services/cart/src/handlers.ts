@@ -1,18 +1,7 @@
-import { type EventData, type EventDefinition, OrderCancelled, PriceChanged, ProductDeleted, ProductUpdated } from '@mercato/contracts';
+import { OrderCancelled, PriceChanged, ProductDeleted, ProductUpdated } from '@mercato/contracts';
 import { type Subscription, subscription } from '@mercato/kit';
 import { restoresCart } from './domain/cart.ts';
 import type { CartStore } from './store.ts';
-
-/**
- * Narrows a delivery to one of the subscription's event types. Sound because the kit's consumer has
- * already checked `data` against the schema of the event's own `type` before calling the handler.
- */
-function is<E extends EventDefinition>(
-  definition: E,
-  event: { type: string; data: unknown },
-): event is { type: E['type']; data: EventData<E> } {
-  return event.type === definition.type;
-}
 
 /**
  * What the cart consumes, all in one subscription under the consumer name `cart`:
@@ -24,29 +13,29 @@ function is<E extends EventDefinition>(
  * One entry rather than one per event: the kit keys a service's handlers by consumer name, and a
  * second consumer name would make the cart read the whole stream twice under NATS (ADR 0007).
  */
-export function cartHandlers(store: () => CartStore): Subscription[] {
+export function cartHandlers(store: CartStore): Subscription[] {
   return [
     subscription({
       events: [PriceChanged, ProductUpdated, ProductDeleted, OrderCancelled],
       async handle(event, { tx, log }) {
-        if (is(PriceChanged, event)) {
+        if (event.type === PriceChanged.type) {
           const { productId, price } = event.data;
-          const changed = await store().applyCatalogChange(tx, { productId, price });
+          const changed = await store.applyCatalogChange(tx, { productId, price });
           if (changed > 0) log.debug({ productId, lines: changed }, 'new price in carts');
           return;
         }
-        if (is(ProductUpdated, event)) {
+        if (event.type === ProductUpdated.type) {
           const { product } = event.data;
-          await store().applyCatalogChange(tx, { productId: product.id, name: product.name, price: product.price });
+          await store.applyCatalogChange(tx, { productId: product.id, name: product.name, price: product.price });
           return;
         }
-        if (is(ProductDeleted, event)) {
+        if (event.type === ProductDeleted.type) {
           const { productId } = event.data;
-          const removed = await store().applyCatalogChange(tx, { productId, archived: true });
+          const removed = await store.applyCatalogChange(tx, { productId, archived: true });
           if (removed > 0) log.info({ productId, lines: removed }, 'archived product removed from carts');
           return;
         }
-        if (is(OrderCancelled, event)) {
+        if (event.type === OrderCancelled.type) {
           const { orderId, userId, reason, lines } = event.data;
           if (!restoresCart(reason)) return;
           if (!lines) {
@@ -54,7 +43,7 @@ export function cartHandlers(store: () => CartStore): Subscription[] {
             log.warn({ orderId, userId, reason }, 'cancelled order carries no lines: nothing put back into the cart');
             return;
           }
-          const plan = await store().restoreLines(
+          const plan = await store.restoreLines(
             tx,
             userId,
             lines.map((line) => ({

@@ -1,4 +1,4 @@
-import { ConfigError, type ServiceDefinition } from '@mercato/kit';
+import { ConfigError, defineService } from '@mercato/kit';
 import { Type } from 'typebox';
 import { categoryRoutes } from './routes/categories.routes.ts';
 import { internalRoutes } from './routes/internal.routes.ts';
@@ -17,21 +17,24 @@ const CatalogConfig = Type.Object({
 });
 
 /** Catalog: products (one SKU each), prices, categories and the search index over them. */
-export function catalogDefinition(): ServiceDefinition<(typeof CatalogConfig)['properties']> {
-  return {
+export function catalogDefinition() {
+  return defineService({
     name: 'catalog',
     config: CatalogConfig,
     migrations: new URL('./migrations/', import.meta.url),
-    routes(app, { config, database, outbox }) {
-      if (!database || !outbox) throw new Error('catalog needs its database');
-      const store = new CatalogStore(database.db);
-      const imageOrigins = imageOriginsOf(config.CATALOG_IMAGE_ORIGINS);
-      productRoutes(app, { store, outbox, currency: config.MERCATO_CURRENCY, imageOrigins });
+    setup: ({ config, database, outbox }) => ({
+      store: new CatalogStore(database.db),
+      outbox,
+      currency: config.MERCATO_CURRENCY,
+      imageOrigins: imageOriginsOf(config.CATALOG_IMAGE_ORIGINS),
+    }),
+    routes(app, { store, outbox, currency, imageOrigins }) {
+      productRoutes(app, { store, outbox, currency, imageOrigins });
       categoryRoutes(app, { store });
       internalRoutes(app, { store });
       mediaRoutes(app, { store });
     },
-  };
+  });
 }
 
 function imageOriginsOf(list: string): Set<string> {

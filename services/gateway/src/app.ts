@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import replyFrom from '@fastify/reply-from';
 import { GATEWAY_OPS_CLIENT } from '@mercato/contracts';
-import { ConfigError, ServiceClient, type ServiceDefinition, ServiceTokens } from '@mercato/kit';
+import { ConfigError, defineService, ServiceTokens } from '@mercato/kit';
 import { webDistDir } from '@mercato/web';
 import { Type } from 'typebox';
 import { installCanonicalPaths } from './canonical-path.ts';
@@ -39,8 +39,8 @@ const GatewayConfig = Type.Object({
 });
 
 /** The gateway: the only public entry. Owns nothing durable. */
-export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['properties']> {
-  return {
+export function gatewayDefinition() {
+  return defineService({
     name: 'gateway',
     config: GatewayConfig,
     port: { variable: 'GATEWAY_PORT', default: 8080 },
@@ -56,8 +56,7 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
         throw new ConfigError('MERCATO_TLS_CERT', `or MERCATO_TLS_KEY cannot be read (${(error as Error).message})`);
       }
     },
-    async routes(app, { discovery, config, verifier, serviceTokens, log }) {
-      if (!discovery) throw new Error('the gateway needs discovery');
+    async routes(app, _deps, { discovery, config, verifier, serviceTokens, log, serviceClient }) {
       const legacy = config.MERCATO_LEGACY_URL === undefined ? undefined : legacyBase(config.MERCATO_LEGACY_URL);
       await installSecurityHeaders(
         app,
@@ -83,9 +82,7 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
         disableRequestLogging: true,
       });
       healthRoutes(app, discovery);
-      const services = new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
-      app.addHook('onClose', () => services.close());
-      storefrontRoutes(app, services, { cacheMs: config.GATEWAY_STOREFRONT_CACHE_MS });
+      storefrontRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_STOREFRONT_CACHE_MS });
       const opsTokens = config.MERCATO_OPS_CLIENT_SECRET
         ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log })
         : undefined;
@@ -97,10 +94,9 @@ export function gatewayDefinition(): ServiceDefinition<(typeof GatewayConfig)['p
       proxyRoutes(app, discovery, serviceTokens);
       await webAppRoutes(app, { dir: config.MERCATO_WEB_DIR, legacyBase: legacy });
     },
-    async readiness({ discovery }) {
-      if (!discovery) return { ok: false };
+    async readiness(_deps, { discovery }) {
       const { ready, services } = serviceCounts(discovery);
       return { ok: ready, body: { services } };
     },
-  };
+  });
 }

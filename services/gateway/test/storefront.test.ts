@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createService, type Service, ServiceClient } from '@mercato/kit';
+import { createService, type Service } from '@mercato/kit';
 import { waitFor } from '@mercato/kit/testing';
 import { registryDefinition } from '@mercato/registry';
 import { request } from 'undici';
@@ -98,11 +98,8 @@ before(async () => {
       name: 'storefront',
       register: false,
       discovery: true,
-      routes(app, { discovery, log }) {
-        if (!discovery) throw new Error('no discovery');
-        const client = new ServiceClient({ discovery, log });
-        storefrontRoutes(app, client);
-        app.addHook('onClose', () => client.close());
+      routes(app, _deps, { serviceClient }) {
+        storefrontRoutes(app, serviceClient());
       },
     },
     { ...quiet, MERCATO_REGISTRY_URL: registryUrl },

@@ -1,4 +1,4 @@
-import { DataCipher, ServiceClients, type ServiceDefinition } from '@mercato/kit';
+import { DataCipher, defineService, ServiceClients } from '@mercato/kit';
 import { Type } from 'typebox';
 import { ensureFirstAdmin } from './first-admin.ts';
 import { authRoutes } from './routes/auth.routes.ts';
@@ -18,33 +18,31 @@ const IdentityConfig = Type.Object({
 });
 
 /** Identity: users, password hashes, refresh tokens, encrypted addresses, signing keys, service clients. */
-export function identityDefinition(): ServiceDefinition<(typeof IdentityConfig)['properties']> {
-  let keys: SigningKeys | undefined;
-  let store: IdentityStore | undefined;
-  return {
+export function identityDefinition() {
+  return defineService({
     name: 'identity',
     config: IdentityConfig,
     migrations: new URL('./migrations/', import.meta.url),
     publicPaths: ['/.well-known/jwks.json', '/oauth/token'],
-    // Identity verifies with its own keys, not over HTTP.
-    jwks: () => async () => {
-      if (!keys) throw new Error('identity keys are not loaded yet');
-      return keys.jwks();
+    setup({ config, database }) {
+      const cipher = DataCipher.fromKeyList(config.MERCATO_DATA_KEY);
+      const store = new IdentityStore(database.db);
+      const keys = new SigningKeys(database.db, cipher, config.MERCATO_ISSUER);
+      return { cipher, store, keys, sessions: new Sessions(store, keys), clients: new ServiceClients(config.IDENTITY_SERVICE_CLIENTS) };
     },
-    routes(app, { config, database, outbox }) {
-      if (!database || !outbox) throw new Error('identity needs its database');
-      const cipher = new DataCipher(config.MERCATO_DATA_KEY.split(',').map((k) => k.trim()));
-      store = new IdentityStore(database.db);
-      keys = new SigningKeys(database.db, cipher, config.MERCATO_ISSUER);
-      const sessions = new Sessions(store, keys);
+    // Identity verifies with its own keys, not over HTTP.
+    jwks:
+      ({ keys }) =>
+      async () =>
+        keys.jwks(),
+    routes(app, { store, sessions, keys, cipher, clients }, { outbox }) {
       authRoutes(app, { store, sessions, outbox });
       meRoutes(app, { store, cipher });
-      tokenRoutes(app, { keys, clients: new ServiceClients(config.IDENTITY_SERVICE_CLIENTS) });
+      tokenRoutes(app, { keys, clients });
     },
-    async beforeListen({ config, log }) {
-      if (!keys || !store) return;
+    async beforeListen({ keys, store }, { config, log }) {
       await keys.load();
       await ensureFirstAdmin(store, log, { email: config.MERCATO_ADMIN_EMAIL, password: config.MERCATO_ADMIN_PASSWORD });
     },
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@mercato/kit';
+import { defineService } from '@mercato/kit';
 import { Type } from 'typebox';
 import { inventoryHandlers } from './handlers.ts';
 import { ReservationSweeper } from './reservation-sweeper.ts';
@@ -14,31 +14,26 @@ const InventoryConfig = Type.Object({
 });
 
 /** Inventory: stock per SKU and the reservations that hold it for orders. */
-export function inventoryDefinition(): ServiceDefinition<(typeof InventoryConfig)['properties']> {
-  let store: InventoryStore | undefined;
-  let sweeper: ReservationSweeper | undefined;
-  const current = () => {
-    if (!store) throw new Error('inventory store not ready');
-    return store;
-  };
-  return {
+export function inventoryDefinition() {
+  return defineService({
     name: 'inventory',
     config: InventoryConfig,
     migrations: new URL('./migrations/', import.meta.url),
-    subscriptions: ({ config, outbox }) => inventoryHandlers(current, outbox, config.INVENTORY_RESERVATION_TTL_SECONDS),
-    routes(app, { database, outbox, config, log }) {
-      if (!database || !outbox) throw new Error('inventory needs its database');
-      store = new InventoryStore(database.db, outbox);
-      sweeper = new ReservationSweeper(store, log);
+    setup({ database, outbox, log }) {
+      const store = new InventoryStore(database.db, outbox);
+      return { store, sweeper: new ReservationSweeper(store, log) };
+    },
+    subscriptions: ({ store }, { config }) => inventoryHandlers(store, config.INVENTORY_RESERVATION_TTL_SECONDS),
+    routes(app, { store }, { config }) {
       stockRoutes(app, store);
       adminStockRoutes(app, store);
       reservationRoutes(app, store, config.INVENTORY_RESERVATION_TTL_SECONDS);
     },
-    async beforeListen({ config }) {
-      sweeper?.start(config.INVENTORY_SWEEP_INTERVAL_MS);
+    async beforeListen({ sweeper }, { config }) {
+      sweeper.start(config.INVENTORY_SWEEP_INTERVAL_MS);
     },
-    async onStop() {
-      await sweeper?.stop();
+    async onStop({ sweeper }) {
+      await sweeper.stop();
     },
-  };
+  });
 }

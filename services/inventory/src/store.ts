@@ -1,5 +1,5 @@
-import { StockLow, StockReservationFailed, StockReserved } from '@mercato/contracts';
-import { type AnySchema, type Kysely, type Outbox, sql } from '@mercato/kit';
+import { StockCommitFailed, StockCommitted, StockLow, StockReleased, StockReservationFailed, StockReserved } from '@mercato/contracts';
+import { type AnySchema, type Kysely, type Logger, type Outbox, sql } from '@mercato/kit';
 import { crossedLow, type Line, normaliseLines, type ReservationStatus } from './domain/reservation.ts';
 
 export interface StockRow {
@@ -194,6 +194,28 @@ export class InventoryStore {
     }
     await sql`update reservations set status = ${status}, updated_at = now() where id = ${id}`.execute(tx);
     return { ...outcome, status };
+  }
+
+  /**
+   * The saga's commit command: commits, then answers on the bus whether the stock is now the order's
+   * (`committed`) or not (`commit-failed`, with `expired` when the sweeper ended it first).
+   */
+  async commitAndAnswer(tx: Kysely<AnySchema>, id: string, traceparent: string, log: Logger): Promise<void> {
+    const outcome = await this.commit(tx, id);
+    if (typeof outcome !== 'string' && outcome.status === 'committed') {
+      await this.#outbox.publish(tx, StockCommitted, { subject: id, data: { reservationId: id }, traceparent });
+      return;
+    }
+    const current = await this.reservation(tx, id);
+    const reason = current?.status === 'expired' ? 'expired' : 'not_held';
+    log.warn({ reservationId: id, status: current?.status ?? 'unknown' }, 'commit of a reservation that is not held');
+    await this.#outbox.publish(tx, StockCommitFailed, { subject: id, data: { reservationId: id, reason }, traceparent });
+  }
+
+  /** The saga's release command: releases (idempotent) and answers that nothing is held any more. */
+  async releaseAndAnswer(tx: Kysely<AnySchema>, id: string, traceparent: string): Promise<void> {
+    await this.release(tx, id);
+    await this.#outbox.publish(tx, StockReleased, { subject: id, data: { reservationId: id }, traceparent });
   }
 
   /** Held reservations past their deadline, locked for the sweeper (others skip them). */

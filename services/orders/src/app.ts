@@ -1,5 +1,5 @@
 import { SANDBOX_TEST_TOKENS } from '@mercato/contracts';
-import { DataCipher, ServiceClient, type ServiceDefinition } from '@mercato/kit';
+import { ConfigError, DataCipher, defineService } from '@mercato/kit';
 import { Type } from 'typebox';
 import { parseRates } from './domain/shipping.ts';
 import { ordersHandlers } from './handlers.ts';
@@ -27,36 +27,31 @@ const OrdersConfig = Type.Object({
 });
 
 /** Orders: placing an order from the cart and the checkout saga that takes it to confirmed or cancelled. */
-export function ordersDefinition(): ServiceDefinition<(typeof OrdersConfig)['properties']> {
-  let saga: CheckoutSaga | undefined;
-  let sweeper: SagaSweeper | undefined;
-  return {
+export function ordersDefinition() {
+  return defineService({
     name: 'orders',
     config: OrdersConfig,
     migrations: new URL('./migrations/', import.meta.url),
     discovery: true,
-    subscriptions: () =>
-      ordersHandlers(() => {
-        if (!saga) throw new Error('orders saga not ready');
-        return saga;
-      }),
-    routes(app, { database, outbox, config, log, discovery, serviceTokens }) {
-      if (!database || !outbox || !discovery) throw new Error('orders needs its database, the bus and discovery');
+    setup({ database, outbox, config, log, serviceClient }) {
       const rates = parseRates(config.ORDERS_SHIPPING_RATES);
-      if (!rates) throw new Error('ORDERS_SHIPPING_RATES must be a JSON object of country code (or *) to an amount in minor units');
-      const cipher = new DataCipher(config.MERCATO_DATA_KEY.split(',').map((k) => k.trim()));
-      const store = new OrderStore(database.db, cipher);
-      saga = new CheckoutSaga(store, outbox, {
+      if (!rates) {
+        throw new ConfigError('ORDERS_SHIPPING_RATES', 'must be a JSON object of country code (or *) to an amount in minor units');
+      }
+      const store = new OrderStore(database.db, DataCipher.fromKeyList(config.MERCATO_DATA_KEY));
+      const saga = new CheckoutSaga(store, outbox, {
         stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
         reservationTtlSeconds: Math.ceil((config.ORDERS_STEP_TIMEOUT_MS * 6) / 1000),
       });
-      sweeper = new SagaSweeper(store, saga, log);
-      const client = new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
+      return { store, saga, outbox, rates, upstreams: new Upstreams(serviceClient()), sweeper: new SagaSweeper(store, saga, log) };
+    },
+    subscriptions: ({ saga }) => ordersHandlers(saga),
+    routes(app, { store, saga, outbox, rates, upstreams }, { config, log }) {
       const sandboxTokens = new Set<string>(SANDBOX_TEST_TOKENS);
       orderRoutes(app, {
         store,
         saga,
-        upstreams: new Upstreams(client),
+        upstreams,
         shipping: { rates, freeFrom: config.ORDERS_FREE_SHIPPING_FROM },
         currency: config.MERCATO_CURRENCY,
         log,
@@ -65,11 +60,11 @@ export function ordersDefinition(): ServiceDefinition<(typeof OrdersConfig)['pro
       adminRoutes(app, { store, outbox });
       internalRoutes(app, { store });
     },
-    async beforeListen({ config }) {
-      sweeper?.start(config.ORDERS_SWEEP_INTERVAL_MS);
+    async beforeListen({ sweeper }, { config }) {
+      sweeper.start(config.ORDERS_SWEEP_INTERVAL_MS);
     },
-    async onStop() {
-      await sweeper?.stop();
+    async onStop({ sweeper }) {
+      await sweeper.stop();
     },
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import { ConfigError, ServiceClient, type ServiceDefinition } from '@mercato/kit';
+import { ConfigError, defineService } from '@mercato/kit';
 import { Type } from 'typebox';
 import { paymentsHandlers } from './handlers.ts';
 import { type PaymentTokenSource, tokensFromOrders } from './order-tokens.ts';
@@ -32,24 +32,14 @@ export interface PaymentsOptions {
 }
 
 /** Payments: one payment intent per order, its ledger, and the provider calls the checkout saga asks for. */
-export function paymentsDefinition(options: PaymentsOptions = {}): ServiceDefinition<(typeof PaymentsConfig)['properties']> {
-  let store: PaymentsStore | undefined;
-  let worker: PaymentWorker | undefined;
-  let provider: PaymentProvider | undefined;
-  let services: ServiceClient | undefined;
-  const current = () => {
-    if (!store) throw new Error('payments store not ready');
-    return store;
-  };
-  return {
+export function paymentsDefinition(options: PaymentsOptions = {}) {
+  return defineService({
     name: 'payments',
     config: PaymentsConfig,
     migrations: new URL('./migrations/', import.meta.url),
-    subscriptions: () => paymentsHandlers(current),
     // It asks orders for each authorization's card token.
     discovery: !options.paymentTokens,
-    routes(app, { database, outbox, config, log, metrics, discovery, serviceTokens }) {
-      if (!database || !outbox) throw new Error('payments needs its database');
+    setup({ database, outbox, config, log, metrics, serviceClient }) {
       if (config.PAYMENTS_PROVIDER === 'sandbox' && config.MERCATO_SANDBOX_DELAY_MS >= config.PAYMENTS_PROVIDER_TIMEOUT_MS) {
         throw new ConfigError(
           'PAYMENTS_PROVIDER_TIMEOUT_MS',
@@ -58,35 +48,31 @@ export function paymentsDefinition(options: PaymentsOptions = {}): ServiceDefini
       }
       const databaseUrl = database.pool.options.connectionString;
       if (!databaseUrl) throw new Error('payments needs its database URL');
-      const configured = selectProvider(config.PAYMENTS_PROVIDER, { databaseUrl, sandboxDelayMs: config.MERCATO_SANDBOX_DELAY_MS });
-      provider = configured;
-      store = new PaymentsStore(database.db, outbox, configured.name);
-      let paymentTokens = options.paymentTokens;
-      if (!paymentTokens) {
-        if (!discovery) throw new Error('payments needs discovery to ask orders for card tokens');
-        services = new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
-        paymentTokens = tokensFromOrders(services);
-      }
-      worker = new PaymentWorker({
+      const provider = selectProvider(config.PAYMENTS_PROVIDER, { databaseUrl, sandboxDelayMs: config.MERCATO_SANDBOX_DELAY_MS });
+      const store = new PaymentsStore(database.db, outbox, provider.name);
+      const worker = new PaymentWorker({
         store,
-        provider: options.wrapProvider ? options.wrapProvider(configured) : configured,
+        provider: options.wrapProvider ? options.wrapProvider(provider) : provider,
         log,
         metrics,
         connectionString: databaseUrl,
         concurrency: config.PAYMENTS_PROVIDER_CONCURRENCY,
         pollMs: config.PAYMENTS_WORKER_POLL_MS,
         callTimeoutMs: config.PAYMENTS_PROVIDER_TIMEOUT_MS,
-        paymentTokens,
+        paymentTokens: options.paymentTokens ?? tokensFromOrders(serviceClient()),
       });
+      return { store, provider, worker };
+    },
+    subscriptions: ({ store }) => paymentsHandlers(store),
+    routes(app, { store }) {
       paymentRoutes(app, store);
     },
-    async beforeListen() {
-      await worker?.start();
+    async beforeListen({ worker }) {
+      await worker.start();
     },
-    async onStop({ config }) {
-      await worker?.stop(config.MERCATO_SHUTDOWN_TIMEOUT_MS);
-      await provider?.close?.();
-      await services?.close();
+    async onStop({ worker, provider }, { config }) {
+      await worker.stop(config.MERCATO_SHUTDOWN_TIMEOUT_MS);
+      await provider.close?.();
     },
-  };
+  });
 }

@@ -1,6 +1,8 @@
 import { AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from '@mercato/contracts';
-import { type Subscription, subscription } from '@mercato/kit';
+import { type DeliveryOf, type Subscription, subscription } from '@mercato/kit';
 import type { PaymentCommand, PaymentsStore } from './store.ts';
+
+const PAYMENT_COMMANDS = [AuthorizePayment, CapturePayment, VoidPayment, RefundPayment] as const;
 
 /**
  * What payments consumes: the checkout saga's four commands, each idempotent by order id. A handler
@@ -8,26 +10,28 @@ import type { PaymentCommand, PaymentsStore } from './store.ts';
  * known); the provider call happens in the worker after this transaction commits, because the
  * consumer runs up to 64 orders' commands in one transaction and a 100 ms call would stall them all.
  */
-export function paymentsHandlers(store: () => PaymentsStore): Subscription[] {
+export function paymentsHandlers(store: PaymentsStore): Subscription[] {
   return [
     subscription({
-      events: [AuthorizePayment, CapturePayment, VoidPayment, RefundPayment],
+      events: PAYMENT_COMMANDS,
       // Each delivery is a few short statements; more lanes keep a burst of orders flowing.
       concurrency: 32,
       async handle(event, { tx }) {
-        let command: PaymentCommand;
-        if (event.type === AuthorizePayment.type) {
-          const { amount } = event.data as { amount: { amount: number; currency: string } };
-          command = { kind: 'authorize', amount };
-        } else if (event.type === CapturePayment.type) {
-          command = { kind: 'capture' };
-        } else if (event.type === VoidPayment.type) {
-          command = { kind: 'void' };
-        } else {
-          command = { kind: 'refund' };
-        }
-        await store().command(tx, (event.data as { orderId: string }).orderId, command, event.traceparent || undefined);
+        await store.command(tx, event.data.orderId, commandOf(event), event.traceparent || undefined);
       },
     }),
   ];
+}
+
+function commandOf(event: DeliveryOf<(typeof PAYMENT_COMMANDS)[number]>): PaymentCommand {
+  switch (event.type) {
+    case AuthorizePayment.type:
+      return { kind: 'authorize', amount: event.data.amount };
+    case CapturePayment.type:
+      return { kind: 'capture' };
+    case VoidPayment.type:
+      return { kind: 'void' };
+    case RefundPayment.type:
+      return { kind: 'refund' };
+  }
 }

@@ -1,9 +1,9 @@
-import type { ServiceDefinition } from '@mercato/kit';
+import { defineService } from '@mercato/kit';
 
 /** The recommendations service. Its business routes come with their own issue; for now: health, metrics, its database. */
-export function recommendationsDefinition(): ServiceDefinition {
-  return {
+export function recommendationsDefinition() {
+  return defineService({
     name: 'recommendations',
     migrations: new URL('./migrations/', import.meta.url),
-  };
+  });
 }

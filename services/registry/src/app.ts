@@ -1,4 +1,4 @@
-import { ConfigError, ServiceClients, type ServiceDefinition } from '@mercato/kit';
+import { ConfigError, defineService, PeriodicTask, ServiceClients } from '@mercato/kit';
 import { Type } from 'typebox';
 import { InstanceTable } from './domain/instance-table.ts';
 import { instancesRoutes } from './routes/instances.routes.ts';
@@ -13,38 +13,36 @@ const RegistryConfig = Type.Object({
 });
 
 /** The registry: live service instances in memory, with TTL eviction and a watch stream. */
-export function registryDefinition(): ServiceDefinition<(typeof RegistryConfig)['properties']> {
-  let hub: WatchHub | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
-  return {
+export function registryDefinition() {
+  return defineService({
     name: 'registry',
     config: RegistryConfig,
     register: false,
     auth: 'none',
-    routes(app, { config, log }) {
+    setup({ config, log }) {
       const table = new InstanceTable(config.REGISTRY_TTL_SECONDS * 1000);
-      const writers = new RegistryWriters(writerClients(config.MERCATO_AUTH, config.REGISTRY_SERVICE_CLIENTS));
-      hub = new WatchHub();
-      const watchHub = hub;
-      instancesRoutes(app, table, watchHub, writers);
-      sweeper = setInterval(
-        () => {
-          for (const change of table.evictExpired(Date.now())) {
-            log.warn({ service: change.instance.service, id: change.instance.id }, 'instance evicted: missed its heartbeats');
-            watchHub.publish(change);
-          }
-        },
-        Math.max(50, (config.REGISTRY_TTL_SECONDS * 1000) / 4),
-      );
-      sweeper.unref();
+      const hub = new WatchHub();
+      const evictions = new PeriodicTask(async () => {
+        for (const change of table.evictExpired(Date.now())) {
+          log.warn({ service: change.instance.service, id: change.instance.id }, 'instance evicted: missed its heartbeats');
+          hub.publish(change);
+        }
+      });
+      return { table, hub, evictions, writers: new RegistryWriters(writerClients(config.MERCATO_AUTH, config.REGISTRY_SERVICE_CLIENTS)) };
+    },
+    routes(app, { table, hub, writers }) {
+      instancesRoutes(app, table, hub, writers);
       // Long-lived watch streams would hold app.close() open until the drain bound.
-      app.addHook('preClose', async () => watchHub.close());
+      app.addHook('preClose', async () => hub.close());
     },
-    async onStop() {
-      clearInterval(sweeper);
-      hub?.close();
+    async beforeListen({ evictions }, { config }) {
+      evictions.start(Math.max(50, (config.REGISTRY_TTL_SECONDS * 1000) / 4));
     },
-  };
+    async onStop({ evictions, hub }) {
+      await evictions.stop();
+      hub.close();
+    },
+  });
 }
 
 /** Anyone who can reach an open registry could register a rogue identity: credentials unless auth is off. */

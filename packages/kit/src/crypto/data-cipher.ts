@@ -9,7 +9,12 @@ export class DataCipher {
   readonly #keys = new Map<string, Buffer>();
   readonly #current: string;
 
-  /** `keys`: base64 32-byte keys, the first one current (MERCATO_DATA_KEY, comma separated). */
+  /** From MERCATO_DATA_KEY's form: base64 32-byte keys, comma separated, the first one current. */
+  static fromKeyList(list: string): DataCipher {
+    return new DataCipher(list.split(',').map((key) => key.trim()));
+  }
+
+  /** `keys`: base64 32-byte keys, the first one current. */
   constructor(keys: readonly string[]) {
     for (const encoded of keys) {
       const key = Buffer.from(encoded, 'base64');

@@ -1,13 +1,13 @@
-import { type ServiceDefinition, sql, subscription } from '../../src/index.ts';
+import { defineService, sql, subscription } from '../../src/index.ts';
 import { ThingHappened } from './test-events.ts';
 
 /** A consumer for the contract suite: records one `effects` row per handled event. */
-export function consumerDefinition(name: string, maxAttempts = 3): ServiceDefinition {
-  return {
+export function consumerDefinition(name: string, maxAttempts = 3) {
+  return defineService({
     name,
     register: false,
     migrations: new URL('../fixtures/bus-migrations/', import.meta.url),
-    subscriptions: ({ instanceId }) => [
+    subscriptions: (_deps, { instanceId }) => [
       subscription({
         events: [ThingHappened],
         maxAttempts,
@@ -24,5 +24,5 @@ export function consumerDefinition(name: string, maxAttempts = 3): ServiceDefini
         },
       }),
     ],
-  };
+  });
 }

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import type { TProperties } from 'typebox';
+import type { ClientCredentials } from '../auth/basic-credentials.ts';
+import { ServiceTokens } from '../auth/service-tokens.ts';
+import { TokenVerifier } from '../auth/token-verifier.ts';
+import { installBusMetrics } from '../bus/bus-metrics.ts';
+import { connectBus } from '../bus/connect-bus.ts';
+import type { EventBus } from '../bus/event-bus.ts';
+import { Outbox } from '../bus/outbox.ts';
+import { OutboxRelay } from '../bus/outbox-relay.ts';
+import { type BaseConfig, ConfigError } from '../config.ts';
+import { connectDatabase, type Database, migrate } from '../database.ts';
+import type { Discovery } from '../discovery/discovery.ts';
+import { DnsDiscovery } from '../discovery/dns-discovery.ts';
+import { Registration } from '../discovery/registration.ts';
+import { RegistryDiscovery } from '../discovery/registry-discovery.ts';
+import { ServiceClient } from '../http/service-client.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { createMetrics } from '../metrics.ts';
+import { SERVICE_NAMES } from '../service-names.ts';
+import { Consumers } from './consumers.ts';
+import type { Service, ServiceContext, ServiceDefinition } from './definition.ts';
+import { identityJwks } from './identity-jwks.ts';
+import { loadServiceConfig } from './service-config.ts';
+import { createServiceHttp } from './service-http.ts';
+
+/**
+ * A service from its definition, in the order a reader can follow:
+ * config → database → discovery → the service's own setup → consumers → http. `start()` then
+ * migrates, connects the bus, subscribes, listens and registers; `stop()` undoes it in reverse.
+ */
+export async function createService<P extends TProperties, D, M extends URL | undefined, Disc extends boolean | undefined>(
+  definition: ServiceDefinition<P, D, M, Disc>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Service<P>> {
+  // config
+  const { config, databaseUrl } = loadServiceConfig(definition, env);
+  const instanceId = config.MERCATO_INSTANCE_ID ?? `${definition.name}-${randomBytes(4).toString('hex')}`;
+  const log = createLogger({ service: definition.name, instance: instanceId, level: config.LOG_LEVEL });
+  const metrics = createMetrics({ service: definition.name, instance: instanceId });
+  // database
+  const database = databaseUrl ? connectDatabase(databaseUrl, { applicationName: instanceId }) : undefined;
+  // discovery
+  const discovery = discoveryFor(definition, config, log);
+  const credentials: ClientCredentials | undefined = config.MERCATO_CLIENT_SECRET
+    ? { clientId: config.MERCATO_CLIENT_ID ?? definition.name, clientSecret: config.MERCATO_CLIENT_SECRET }
+    : undefined;
+  const serviceTokens = discovery && credentials ? new ServiceTokens({ ...credentials, discovery, log }) : undefined;
+  const bus = { current: undefined as EventBus | undefined, relay: undefined as OutboxRelay | undefined };
+  let serviceClient: ServiceClient | undefined;
+  // The definition's types promise `database`/`outbox` with migrations and `discovery` with
+  // `discovery: true`: loadServiceConfig and discoveryFor have made sure both hold.
+  type Setup = Parameters<NonNullable<typeof definition.setup>>[0];
+  type Full = Parameters<NonNullable<typeof definition.routes>>[2];
+  const setupContext = {
+    name: definition.name,
+    instanceId,
+    config,
+    log,
+    metrics,
+    database,
+    discovery,
+    outbox: database ? new Outbox(definition.name) : undefined,
+    get bus() {
+      return bus.current;
+    },
+    serviceTokens,
+    serviceClient() {
+      if (!discovery)
+        throw new ConfigError('MERCATO_REGISTRY_URL', `is required: ${definition.name} calls other services (or set DISCOVERY=dns)`);
+      serviceClient ??= new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
+      return serviceClient;
+    },
+    flushOutbox: async () => (bus.relay ? bus.relay.flush() : 0),
+  } as Setup;
+  // the service's own parts
+  const deps = (await definition.setup?.(setupContext)) as D;
+  const verifier = new TokenVerifier({
+    source: definition.jwks ? definition.jwks(deps, setupContext) : identityJwks(discovery, credentials),
+    issuer: config.MERCATO_ISSUER,
+    service: definition.name,
+  });
+  const context = Object.assign(setupContext, { verifier }) as Full;
+  // consumers
+  const deadLetterCount = database ? installBusMetrics(metrics, database.pool) : undefined;
+  const consumers = new Consumers({
+    service: definition.name,
+    subscriptions: definition.subscriptions?.(deps, context) ?? [],
+    database,
+    log,
+    onDeadLetter: (name, event, reason) => {
+      deadLetterCount?.(name);
+      bus.current?.deadLettered?.(name, event, reason);
+    },
+  });
+  // http
+  let stopping = false;
+  const https = definition.https?.(setupContext);
+  const app = await createServiceHttp({
+    name: definition.name,
+    auth: definition.auth ?? 'service',
+    publicPaths: definition.publicPaths ?? [],
+    config,
+    log,
+    metrics,
+    https,
+    verifier,
+    database,
+    consumers,
+    stopping: () => stopping,
+    readiness: definition.readiness && (() => definition.readiness?.(deps, context) ?? Promise.resolve({ ok: true })),
+  });
+  await definition.routes?.(app, deps, context);
+
+  let registration: Registration | undefined;
+  let started = false;
+  return {
+    app,
+    context: context as unknown as ServiceContext<P>,
+    async start() {
+      if (database && definition.migrations) await migrateAll(database, definition.migrations, log);
+      bus.current = await connectBus(config, log, instanceId);
+      if (bus.current && database && databaseUrl) {
+        bus.relay = new OutboxRelay({ pool: database.pool, connectionString: databaseUrl, bus: bus.current, log });
+        bus.relay.start();
+      }
+      await consumers.subscribe(bus.current);
+      await definition.beforeListen?.(deps, context);
+      await app.listen({ port: config.PORT, host: config.MERCATO_HOST });
+      started = true;
+      const url = advertisedUrl(config, app.server.address(), Boolean(https));
+      if (definition.register !== false && config.DISCOVERY === 'registry' && config.MERCATO_REGISTRY_URL) {
+        registration = new Registration({
+          registryUrl: config.MERCATO_REGISTRY_URL,
+          self: { service: definition.name, url, meta: { instanceId, pid: String(process.pid) } },
+          heartbeatMs: config.MERCATO_HEARTBEAT_MS,
+          credentials,
+          log,
+        });
+        await registration.start();
+      }
+      if (discovery instanceof RegistryDiscovery) await discovery.ready(3_000);
+      log.info({ url }, `${definition.name} listening`);
+      return url;
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      // Leave the registry first so callers stop picking this instance while it drains.
+      await registration?.stop();
+      if (started) {
+        const force = setTimeout(() => {
+          log.warn({ timeoutMs: config.MERCATO_SHUTDOWN_TIMEOUT_MS }, 'drain bound reached; closing remaining connections');
+          app.server.closeAllConnections();
+        }, config.MERCATO_SHUTDOWN_TIMEOUT_MS);
+        await app.close();
+        clearTimeout(force);
+      } else {
+        await app.close();
+      }
+      await definition.onStop?.(deps, context);
+      await serviceClient?.close();
+      await bus.relay?.stop();
+      await bus.current?.close();
+      discovery?.close();
+      await database?.close();
+      log.info(`${definition.name} stopped`);
+    },
+  };
+}
+
+function discoveryFor(definition: { auth?: string; discovery?: boolean }, config: BaseConfig, log: Logger): Discovery | undefined {
+  if (config.DISCOVERY === 'dns') return new DnsDiscovery({ port: config.MERCATO_DNS_PORT, services: SERVICE_NAMES });
+  if (config.MERCATO_REGISTRY_URL && definition.auth !== 'none')
+    return new RegistryDiscovery({ registryUrl: config.MERCATO_REGISTRY_URL, log });
+  if (definition.discovery) throw new ConfigError('MERCATO_REGISTRY_URL', 'is required unless DISCOVERY=dns');
+  return undefined;
+}
+
+/** The kit's own tables (outbox, inbox, dead letters), then the service's. */
+async function migrateAll(database: Database<unknown>, migrations: URL, log: Logger): Promise<void> {
+  const applied = [
+    ...(await migrate(database.db, new URL('../bus/migrations/', import.meta.url), { table: 'mercato_kit_migration' })),
+    ...(await migrate(database.db, migrations)),
+  ];
+  if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
+}
+
+/** The URL other processes reach this instance at. */
+function advertisedUrl(config: BaseConfig, address: ReturnType<import('node:net').Server['address']>, https: boolean): string {
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const host = config.MERCATO_HOST === '0.0.0.0' || config.MERCATO_HOST === '::' ? '127.0.0.1' : config.MERCATO_HOST;
+  return config.MERCATO_ADVERTISE_URL ?? `${https ? 'https' : 'http'}://${host}:${port}`;
+}
