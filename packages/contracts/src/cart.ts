@@ -47,6 +47,18 @@ export const CartView = Type.Object(
 );
 export type CartView = Static<typeof CartView>;
 
+/**
+ * What orders reads of `GET /internal/carts/{userId}` to place an order: the revision it claims (one
+ * order per revision) and each line's SKU and quantity. Names and prices it takes from the catalog,
+ * never from the cart's snapshot. Every `CartView` with its revision satisfies it; the fields orders
+ * does not read are not checked, so the cart can add to its view without breaking orders.
+ */
+export const CartToPlace = Type.Object({
+  revision: Type.String({ minLength: 1, maxLength: 200 }),
+  lines: Type.Array(Type.Object({ sku: Sku, quantity: Type.Integer({ minimum: 1, maximum: 99 }) }), { maxItems: 100 }),
+});
+export type CartToPlace = Static<typeof CartToPlace>;
+
 /** The path of `GET` / `DELETE /internal/carts/{userId}` (service tokens only): whose cart, by the user id of their tokens. */
 export const CartOwnerParams = Type.Object(
   { userId: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }) },

@@ -10,6 +10,7 @@ export const CancelReason = Type.Union([
   Type.Literal('customer_request'),
   Type.Literal('expired'),
 ]);
+export type CancelReason = Static<typeof CancelReason>;
 
 const OrderLine = Type.Object(
   { sku: Sku, productId: Type.String(), name: Type.String(), unitPrice: Money, quantity: Type.Integer({ minimum: 1 }) },
