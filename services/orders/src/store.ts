@@ -1,17 +1,8 @@
-import type { Address, Money } from '@mercato/contracts';
+import type { Address, CancelReason } from '@mercato/contracts';
 import { type AnySchema, type DataCipher, type Kysely, sql } from '@mercato/kit';
+import type { OrderLine, OrderStatus, PaymentStatus, SagaStep } from './domain/checkout.flow.ts';
 
-export type OrderStatus = 'pending' | 'confirmed' | 'shipped' | 'cancelled';
-export type SagaStep = 'reserving' | 'authorizing' | 'committing' | 'capturing' | 'compensating' | 'done';
-export type PaymentStatus = 'pending' | 'authorized' | 'captured' | 'voided' | 'refunded' | 'declined' | 'failed';
-
-export interface OrderLine {
-  sku: string;
-  productId: string;
-  name: string;
-  unitPrice: Money;
-  quantity: number;
-}
+export type { OrderLine, OrderStatus, PaymentStatus, SagaStep };
 
 export interface HistoryEntry {
   status: OrderStatus;
@@ -24,7 +15,7 @@ export interface OrderRow {
   id: string;
   userId: string;
   status: OrderStatus;
-  cancelReason: string | null;
+  cancelReason: CancelReason | null;
   lines: OrderLine[];
   currency: string;
   subtotal: number;
@@ -36,7 +27,7 @@ export interface OrderRow {
   paymentBrand: string | null;
   paymentLast4: string | null;
   sagaStep: SagaStep;
-  pendingReason: string | null;
+  pendingReason: CancelReason | null;
   awaitingStockRelease: boolean;
   awaitingPaymentReturn: boolean;
   paymentReturn: 'void' | 'refund' | null;
@@ -48,7 +39,7 @@ export interface OrderRow {
   updatedAt: Date;
 }
 
-/** The columns a saga step may change (camelCase → column). */
+/** The columns a decision may change (camelCase → column). */
 export type OrderChange = Partial<
   Pick<
     OrderRow,
@@ -90,7 +81,7 @@ interface Row {
   id: string;
   user_id: string;
   status: OrderStatus;
-  cancel_reason: string | null;
+  cancel_reason: CancelReason | null;
   lines: OrderLine[];
   currency: string;
   subtotal: string;
@@ -105,7 +96,7 @@ interface Row {
   payment_brand: string | null;
   payment_last4: string | null;
   saga_step: SagaStep;
-  pending_reason: string | null;
+  pending_reason: CancelReason | null;
   awaiting_stock_release: boolean;
   awaiting_payment_return: boolean;
   payment_return: 'void' | 'refund' | null;

@@ -1,8 +1,8 @@
-import { OrderShipped } from '@mercato/contracts';
 import { HttpProblem, type Outbox, transaction } from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { OrderProblems } from '../errors.ts';
+import { shipOrder } from '../saga.ts';
 import type { OrderStatus, OrderStore } from '../store.ts';
 import { orderView } from './order-view.ts';
 import { afterCursor, ListQuery, listAnswer, OrderId } from './orders.routes.ts';
@@ -35,15 +35,9 @@ export function adminRoutes(app: FastifyInstance, deps: { store: OrderStore; out
     const order = await transaction(deps.store.db, async (tx) => {
       const current = await deps.store.get(tx, id, true);
       if (!current) throw new HttpProblem(OrderProblems.orderNotFound, `No order ${id}.`);
-      if (current.status !== 'confirmed' || current.sagaStep !== 'done') {
-        throw new HttpProblem(OrderProblems.notShippable, `Order ${id} is ${current.status}; only a confirmed order ships.`);
-      }
-      const shipped = await deps.store.update(tx, id, { status: 'shipped', shipment }, { detail: `shipped with ${shipment.carrier}` });
-      await deps.outbox.publish(tx, OrderShipped, {
-        subject: id,
-        data: { orderId: id, userId: current.userId, ...shipment },
-        traceparent: (request.headers.traceparent as string | undefined) ?? '',
-      });
+      // Shipped and announced (orders.order.shipped) in this transaction.
+      const shipped = await shipOrder(tx, deps, current, shipment, (request.headers.traceparent as string | undefined) ?? '');
+      if (!shipped) throw new HttpProblem(OrderProblems.notShippable, `Order ${id} is ${current.status}; only a confirmed order ships.`);
       return shipped;
     });
     return orderView(order);

@@ -90,8 +90,7 @@ export function orderRoutes(app: FastifyInstance, deps: OrderRouteDeps & { saga:
     const { id } = request.params as { id: string };
     const order = await transaction(deps.store.db, async (tx) => {
       const current = await visibleOrder(deps.store, request, id, tx);
-      // Asking twice while the cancellation runs is answered like the first time.
-      if (current.sagaStep === 'compensating' && current.pendingReason === 'customer_request') return current;
+      // Asking twice while the cancellation runs is answered like the first time (the flow takes it as a no-op).
       const traceparent = (request.headers.traceparent as string | undefined) ?? '';
       if (!(await deps.saga.cancel(tx, current, 'customer_request', traceparent))) {
         throw new HttpProblem(OrderProblems.notCancellable, `Order ${id} is ${current.status}; it can be cancelled only until it ships.`);
