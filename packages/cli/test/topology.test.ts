@@ -30,4 +30,16 @@ describe("mercato up's processes come from the topology", () => {
       BUSINESS_SERVICES.map((s) => s.name),
     );
   });
+
+  it("matches each service's own definition: its name, its database (migrations) and its port variable", async () => {
+    for (const entry of TOPOLOGY) {
+      const module: Record<string, unknown> = await import(`@mercato/${entry.name}`);
+      const factory = Object.entries(module).find(([key]) => key.endsWith('Definition'))?.[1];
+      assert.equal(typeof factory, 'function', `@mercato/${entry.name} exports no …Definition()`);
+      const definition = (factory as () => { name: string; migrations?: URL; port?: { variable: string; default: number } })();
+      assert.equal(definition.name, entry.name);
+      assert.equal(definition.migrations !== undefined, entry.database, `${entry.name}: migrations vs the topology's database`);
+      assert.deepEqual(definition.port, 'port' in entry ? entry.port : undefined, `${entry.name}: port`);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import replyFrom from '@fastify/reply-from';
-import { GATEWAY_OPS_CLIENT } from '@mercato/contracts';
+import { GATEWAY_OPS_CLIENT, processesOf } from '@mercato/contracts';
 import { ConfigError, defineService, ServiceTokens } from '@mercato/kit';
 import { webDistDir } from '@mercato/web';
 import { Type } from 'typebox';
@@ -38,12 +38,15 @@ const GatewayConfig = Type.Object({
   MERCATO_LEGACY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
+/** The topology says where the gateway listens: `mercato up` checks and passes the same variable. */
+const GATEWAY_PORT = processesOf('gateway')[0]?.port;
+
 /** The gateway: the only public entry. Owns nothing durable. */
 export function gatewayDefinition() {
   return defineService({
     name: 'gateway',
     config: GatewayConfig,
-    port: { variable: 'GATEWAY_PORT', default: 8080 },
+    port: GATEWAY_PORT,
     discovery: true,
     auth: 'edge',
     https({ config }) {

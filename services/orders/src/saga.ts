@@ -1,19 +1,5 @@
-import {
-  type EventDefinition,
-  type EventEnvelope,
-  PaymentAuthorized,
-  PaymentCaptured,
-  PaymentFailed,
-  PaymentRefunded,
-  PaymentVoided,
-  StockCommitFailed,
-  StockCommitted,
-  StockReleased,
-  StockReservationFailed,
-  StockReserved,
-} from '@mercato/contracts';
-import type { AnySchema, Kysely, Logger, Outbox } from '@mercato/kit';
-import { Value } from 'typebox/value';
+import type { EventDefinition } from '@mercato/contracts';
+import type { AnySchema, DeliveryOf, Kysely, Logger, Outbox } from '@mercato/kit';
 import {
   CHECKOUT_REPLIES,
   type Decision,
@@ -21,7 +7,7 @@ import {
   type FlowInput,
   firstDeadline,
   orderIdOf,
-  type Reply,
+  type ReplyEvent,
   type Sent,
   ship,
   start,
@@ -59,20 +45,15 @@ export class CheckoutSaga {
     await apply(tx, this.#store, this.#outbox, order, { change: {}, commands: start(order, this.#timing) }, traceparent);
   }
 
-  /** One reply from inventory or payments (the consumer validated it against its contract). */
-  async onReply(tx: Kysely<AnySchema>, event: EventEnvelope, log: Logger): Promise<void> {
-    const reply = replyIn(event);
-    if (!reply) {
-      log.warn({ type: event.type }, 'unexpected event type');
-      return;
-    }
+  /** One reply from inventory or payments, typed by its event (the consumer validated it against its contract). */
+  async onReply(tx: Kysely<AnySchema>, reply: DeliveryOf<ReplyEvent>, log: Logger): Promise<void> {
     const orderId = orderIdOf(reply);
     const order = await this.#store.get(tx, orderId, true);
     if (!order) {
-      log.warn({ orderId, type: event.type }, 'reply for an unknown order');
+      log.warn({ orderId, type: reply.type }, 'reply for an unknown order');
       return;
     }
-    await this.#decide(tx, order, { kind: 'reply', reply }, event.traceparent);
+    await this.#decide(tx, order, { kind: 'reply', reply }, reply.traceparent);
   }
 
   /**
@@ -129,37 +110,4 @@ async function apply(
   const messages: readonly Sent<EventDefinition>[] = commands;
   for (const { event, data } of messages) await outbox.publish(tx, event, { subject: order.id, data, traceparent });
   return updated;
-}
-
-/**
- * The reply in an envelope, typed by its event; undefined for an event the saga does not take. The
- * consumer validated the data against its contract already: checking it again here (cheap) is what
- * types it by its schema rather than by a cast.
- */
-function replyIn(event: EventEnvelope): Reply | undefined {
-  const { type, data } = event;
-  switch (type) {
-    case StockReserved.type:
-      return Value.Check(StockReserved.data, data) ? { type, data } : undefined;
-    case StockReservationFailed.type:
-      return Value.Check(StockReservationFailed.data, data) ? { type, data } : undefined;
-    case StockCommitted.type:
-      return Value.Check(StockCommitted.data, data) ? { type, data } : undefined;
-    case StockCommitFailed.type:
-      return Value.Check(StockCommitFailed.data, data) ? { type, data } : undefined;
-    case StockReleased.type:
-      return Value.Check(StockReleased.data, data) ? { type, data } : undefined;
-    case PaymentAuthorized.type:
-      return Value.Check(PaymentAuthorized.data, data) ? { type, data } : undefined;
-    case PaymentFailed.type:
-      return Value.Check(PaymentFailed.data, data) ? { type, data } : undefined;
-    case PaymentCaptured.type:
-      return Value.Check(PaymentCaptured.data, data) ? { type, data } : undefined;
-    case PaymentVoided.type:
-      return Value.Check(PaymentVoided.data, data) ? { type, data } : undefined;
-    case PaymentRefunded.type:
-      return Value.Check(PaymentRefunded.data, data) ? { type, data } : undefined;
-    default:
-      return undefined;
-  }
 }
