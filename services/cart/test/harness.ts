@@ -9,13 +9,14 @@ import {
   type EventEnvelope,
 } from '@mercato/contracts';
 import { identityDefinition } from '@mercato/identity';
-import { type AnySchema, createService, type Kysely, type Service, type ServiceDefinition, sql, subscription } from '@mercato/kit';
+import { type AnySchema, createService, type Kysely, type Service, sql } from '@mercato/kit';
 import {
   createTestDatabase,
   createTestIssuer,
   type InjectedAnswer,
   type InjectOptions,
   injectJson,
+  startObserver,
   type TestDatabase,
   waitFor,
 } from '@mercato/kit/testing';
@@ -72,12 +73,11 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
     databases.push(created);
     return created;
   };
-  const [busDb, identityDb, catalogDb, cartDb, observerDb] = [
+  const [busDb, identityDb, catalogDb, cartDb] = [
     await database('bus'),
     await database('identity'),
     await database('catalog'),
     await database('cart'),
-    await database('observer'),
   ];
   const issuer = await createTestIssuer();
   const cartSecret = randomBytes(24).toString('base64url');
@@ -106,13 +106,7 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
     { ...common, CATALOG_DATABASE_URL: catalogDb.url, BUS_DATABASE_URL: busDb.url },
   );
   await catalog.start();
-  const observer = await createService(observerDefinition(), {
-    ...quiet,
-    MERCATO_AUTH: 'off',
-    OBSERVER_DATABASE_URL: observerDb.url,
-    BUS_DATABASE_URL: busDb.url,
-  });
-  await observer.start();
+  const observer = await startObserver({ label, busUrl: busDb.url, events: [CartItemAdded], logLevel: quiet.LOG_LEVEL });
   const cart = await createService(
     { ...cartDefinition(), jwks: () => issuer.jwks },
     {
@@ -131,8 +125,7 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
   const adminToken = await issuer.userToken(['customer', 'admin']);
   const ordersToken = await issuer.serviceToken('orders', 'cart');
   const db = cart.context.database?.db;
-  const seenDb = observer.context.database?.db;
-  if (!db || !seenDb) throw new Error('the cart or the observer has no database');
+  if (!db) throw new Error('the cart has no database');
 
   return {
     cart,
@@ -157,24 +150,10 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
       if (answer.status !== 201) throw new Error(`creating ${product.slug} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
       return answer.body as CatalogProduct;
     },
-    async published(subject) {
-      const { rows } = await sql<{
-        type: string;
-        data: unknown;
-      }>`select type, data from seen where subject = ${subject} order by id`.execute(seenDb);
-      return rows;
-    },
+    published: (subject) => observer.received(subject),
     catalogAdmin: (method, url, body) => injectJson(catalog.app, method, url, { token: adminToken, body }),
-    async publish(definition, subject, data) {
-      const outbox = observer.context.outbox;
-      if (!outbox) throw new Error('the observer has no outbox');
-      return seenDb.transaction().execute((tx) => outbox.publish(tx, definition, { subject, data }));
-    },
-    async republish(...envelopes) {
-      const bus = observer.context.bus;
-      if (!bus) throw new Error('the observer has no bus');
-      await bus.publish(envelopes);
-    },
+    publish: (definition, subject, data) => observer.publish((send) => send(definition, subject, data)),
+    republish: (...envelopes) => observer.republish(...envelopes),
     async handled(eventId) {
       const { rows } = await sql`select 1 from mercato_inbox where consumer = 'cart' and event_id = ${eventId}`.execute(db);
       return rows.length > 0;
@@ -187,24 +166,5 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
       await registry.stop();
       for (const created of databases) await created.drop();
     },
-  };
-}
-
-/** Another service on the bus: records every cart event it receives in `seen`. */
-function observerDefinition(): ServiceDefinition {
-  return {
-    name: 'observer',
-    register: false,
-    migrations: new URL('./fixtures/observer-migrations/', import.meta.url),
-    subscriptions: () => [
-      subscription({
-        events: [CartItemAdded],
-        async handle(event, { tx }) {
-          await sql`insert into seen (type, subject, data) values (${event.type}, ${event.subject}, ${JSON.stringify(event.data)}::jsonb)`.execute(
-            tx,
-          );
-        },
-      }),
-    ],
   };
 }

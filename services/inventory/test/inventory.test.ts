@@ -11,15 +11,22 @@ import {
   StockReservationFailed,
   StockReserved,
 } from '@mercato/contracts';
-import { createService, type Service, type ServiceDefinition, sql, subscription } from '@mercato/kit';
-import { createTestDatabase, createTestIssuer, injectJson, type TestDatabase, waitFor } from '@mercato/kit/testing';
+import { createService, type Service, sql } from '@mercato/kit';
+import {
+  createTestDatabase,
+  createTestIssuer,
+  injectJson,
+  type Observer,
+  startObserver,
+  type TestDatabase,
+  waitFor,
+} from '@mercato/kit/testing';
 import { inventoryDefinition } from '../src/app.ts';
 
 let database: TestDatabase;
 let busDatabase: TestDatabase;
-let observerDatabase: TestDatabase;
 let inventory: Service;
-let observer: Service;
+let observer: Observer;
 let admin: string;
 let customer: string;
 let saga: string;
@@ -37,16 +44,13 @@ const stock = async (sku: string) =>
 before(async () => {
   database = await createTestDatabase('inventory');
   busDatabase = await createTestDatabase('inventory_bus');
-  observerDatabase = await createTestDatabase('inventory_observer');
   const issuer = await createTestIssuer();
   // Another service on the same bus: it sends the saga's commands and records what inventory announces.
-  observer = await createService(observerDefinition(), {
-    LOG_LEVEL: 'silent',
-    MERCATO_AUTH: 'off',
-    OBSERVER_DATABASE_URL: observerDatabase.url,
-    BUS_DATABASE_URL: busDatabase.url,
+  observer = await startObserver({
+    label: 'inventory',
+    busUrl: busDatabase.url,
+    events: [StockReserved, StockReservationFailed, StockLow, StockCommitted, StockCommitFailed, StockReleased],
   });
-  await observer.start();
   inventory = await createService(
     { ...inventoryDefinition(), jwks: () => issuer.jwks },
     { LOG_LEVEL: 'silent', INVENTORY_DATABASE_URL: database.url, INVENTORY_SWEEP_INTERVAL_MS: '60000', BUS_DATABASE_URL: busDatabase.url },
@@ -60,32 +64,10 @@ after(async () => {
   await inventory.stop();
   await observer.stop();
   await database.drop();
-  await observerDatabase.drop();
   await busDatabase.drop();
 });
 
-/** Records every inventory event it receives in `seen (type, subject)`. */
-function observerDefinition(): ServiceDefinition {
-  return {
-    name: 'observer',
-    register: false,
-    migrations: new URL('./fixtures/observer-migrations/', import.meta.url),
-    subscriptions: () => [
-      subscription({
-        events: [StockReserved, StockReservationFailed, StockLow, StockCommitted, StockCommitFailed, StockReleased],
-        async handle(event, { tx }) {
-          await sql`insert into seen (type, subject) values (${event.type}, ${event.subject})`.execute(tx);
-        },
-      }),
-    ],
-  };
-}
-
-const seen = async (type: string) =>
-  Number(
-    (await sql<{ n: string }>`select count(*) as n from seen where type = ${type}`.execute(observer.context.database?.db ?? assert.fail()))
-      .rows[0]?.n,
-  );
+const seen = (type: string) => observer.count(type);
 
 describe('stock', () => {
   it('an admin sets on hand; availability is on hand minus reserved', async () => {
@@ -212,13 +194,11 @@ describe('reservations', () => {
 
   it('handles the saga commands from the bus, idempotently', async () => {
     await call('PUT', '/api/inventory/BUS-1', admin, { onHand: 6 });
-    const { database: observerDb, outbox } = observer.context;
-    assert.ok(observerDb && outbox);
     const lines = [{ sku: 'BUS-1', quantity: 2 }];
-    await observerDb.db.transaction().execute(async (tx) => {
-      await outbox.publish(tx, ReserveStock, { subject: 'order-bus-1', data: { reservationId: 'bus-1', lines } });
-      await outbox.publish(tx, ReserveStock, { subject: 'order-bus-1', data: { reservationId: 'bus-1', lines } });
-      await outbox.publish(tx, CommitStock, { subject: 'order-bus-1', data: { reservationId: 'bus-1' } });
+    await observer.publish(async (send) => {
+      await send(ReserveStock, 'order-bus-1', { reservationId: 'bus-1', lines });
+      await send(ReserveStock, 'order-bus-1', { reservationId: 'bus-1', lines });
+      await send(CommitStock, 'order-bus-1', { reservationId: 'bus-1' });
     });
     await waitFor('the commit', async () => (await stock('BUS-1'))?.on_hand === 4, 20_000);
     assert.deepEqual(await stock('BUS-1'), { on_hand: 4, reserved: 0 });
@@ -227,15 +207,13 @@ describe('reservations', () => {
 
   it('answers commit and release commands: committed, commit-failed for a released reservation, released', async () => {
     await call('PUT', '/api/inventory/BUS-2', admin, { onHand: 5 });
-    const { database: observerDb, outbox } = observer.context;
-    assert.ok(observerDb && outbox);
     const lines = [{ sku: 'BUS-2', quantity: 1 }];
-    await observerDb.db.transaction().execute(async (tx) => {
-      await outbox.publish(tx, ReserveStock, { subject: 'bus-2', data: { reservationId: 'bus-2', lines } });
-      await outbox.publish(tx, ReleaseStock, { subject: 'bus-2', data: { reservationId: 'bus-2' } });
-      await outbox.publish(tx, CommitStock, { subject: 'bus-2', data: { reservationId: 'bus-2' } });
+    await observer.publish(async (send) => {
+      await send(ReserveStock, 'bus-2', { reservationId: 'bus-2', lines });
+      await send(ReleaseStock, 'bus-2', { reservationId: 'bus-2' });
+      await send(CommitStock, 'bus-2', { reservationId: 'bus-2' });
       // Releasing a reservation inventory never saw is answered too: the saga's compensation must always end.
-      await outbox.publish(tx, ReleaseStock, { subject: 'never-reserved', data: { reservationId: 'never-reserved' } });
+      await send(ReleaseStock, 'never-reserved', { reservationId: 'never-reserved' });
     });
     await waitFor(
       'the replies',

@@ -1,4 +1,5 @@
 export * from './inject-json.ts';
+export * from './observer.ts';
 export * from './raw-http.ts';
 export * from './tcp-proxy.ts';
 export * from './test-database.ts';
