@@ -7,9 +7,13 @@ import pg from 'pg';
 
 export type { Kysely, Transaction };
 
-/** The kit's code runs on every service's schema, which it cannot name: services see their own typed one. */
-// biome-ignore lint/suspicious/noExplicitAny: the schema type belongs to each service
-export type AnySchema = any;
+/**
+ * The schema every Kysely here is typed with: none. Stores write their SQL with the `sql` tag and
+ * declare each query's row type beside it (ADR 0019); no service declares its tables. `unknown`
+ * leaves the query builder no tables to offer, so a builder query fails to compile rather than
+ * passing untyped.
+ */
+export type AnySchema = unknown;
 export { sql };
 
 export interface Database<DB> {
