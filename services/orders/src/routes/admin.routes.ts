@@ -1,16 +1,15 @@
-import { HttpProblem, type Outbox, transaction } from '@mercato/kit';
-import type { FastifyInstance } from 'fastify';
+import { type HttpApp, HttpProblem, type Outbox, transaction } from '@mercato/kit';
 import { Type } from 'typebox';
 import { OrderProblems } from '../errors.ts';
 import { shipOrder } from '../saga.ts';
-import type { OrderStatus, OrderStore } from '../store.ts';
+import type { OrderStore } from '../store.ts';
 import { orderView } from './order-view.ts';
 import { afterCursor, ListQuery, listAnswer, OrderId } from './orders.routes.ts';
 
 const AdminListQuery = Type.Object(
   {
     ...ListQuery.properties,
-    status: Type.Optional(Type.Union(['pending', 'confirmed', 'shipped', 'cancelled'].map((s) => Type.Literal(s)))),
+    status: Type.Optional(Type.Union((['pending', 'confirmed', 'shipped', 'cancelled'] as const).map((s) => Type.Literal(s)))),
   },
   { additionalProperties: false },
 );
@@ -20,18 +19,18 @@ const ShipBody = Type.Object(
 );
 
 /** Staff: every order, and shipping confirmed ones. */
-export function adminRoutes(app: FastifyInstance, deps: { store: OrderStore; outbox: Outbox }): void {
+export function adminRoutes(app: HttpApp, deps: { store: OrderStore; outbox: Outbox }): void {
   // Before validation: a customer learns 403, not what the route's body should look like (API.md's order of checks).
   const adminOnly = { config: { access: 'admin' as const } };
 
   app.get('/api/admin/orders', { ...adminOnly, schema: { querystring: AdminListQuery } }, async (request) => {
-    const query = request.query as { limit: number; cursor?: string; status?: OrderStatus };
+    const { query } = request;
     return listAnswer(await deps.store.listAll(query.status, query.limit, afterCursor(query.cursor)));
   });
 
   app.post('/api/admin/orders/:id/ship', { ...adminOnly, schema: { params: OrderId, body: ShipBody } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const shipment = request.body as { carrier: string; trackingNumber: string };
+    const { id } = request.params;
+    const shipment = request.body;
     const order = await transaction(deps.store.db, async (tx) => {
       const current = await deps.store.get(tx, id, true);
       if (!current) throw new HttpProblem(OrderProblems.orderNotFound, `No order ${id}.`);

@@ -1,6 +1,6 @@
 import { Address } from '@mercato/contracts';
-import { HttpProblem, requireUser, transaction } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type HttpApp, HttpProblem, requireUser, transaction } from '@mercato/kit';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { OrderProblems } from '../errors.ts';
 import { type PlacementDeps, placeOrder } from '../placement.ts';
@@ -48,13 +48,13 @@ export function listAnswer(page: { items: OrderRow[]; lastId: string | null }) {
 }
 
 /** A shopper's own orders: place, list, read, cancel. */
-export function orderRoutes(app: FastifyInstance, deps: OrderRouteDeps & { saga: CheckoutSaga }): void {
+export function orderRoutes(app: HttpApp, deps: OrderRouteDeps & { saga: CheckoutSaga }): void {
   app.post(
     '/api/orders',
     { config: { access: 'user' }, schema: { body: PlaceOrderBody, headers: PlaceOrderHeaders } },
     async (request, reply) => {
       const user = requireUser(request);
-      const body = request.body as PlaceOrderBody;
+      const { body } = request;
       if (!deps.acceptsToken(body.paymentToken)) {
         throw new HttpProblem(
           OrderProblems.unknownPaymentToken,
@@ -78,16 +78,16 @@ export function orderRoutes(app: FastifyInstance, deps: OrderRouteDeps & { saga:
 
   app.get('/api/orders', { config: { access: 'user' }, schema: { querystring: ListQuery } }, async (request) => {
     const user = requireUser(request);
-    const query = request.query as { limit: number; cursor?: string };
+    const { query } = request;
     return listAnswer(await deps.store.listByUser(user.userId, query.limit, afterCursor(query.cursor)));
   });
 
   app.get('/api/orders/:id', { config: { access: 'user' }, schema: { params: OrderId } }, async (request) => {
-    return orderView(await visibleOrder(deps.store, request, (request.params as { id: string }).id));
+    return orderView(await visibleOrder(deps.store, request, request.params.id));
   });
 
   app.post('/api/orders/:id/cancel', { config: { access: 'user' }, schema: { params: OrderId } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const order = await transaction(deps.store.db, async (tx) => {
       const current = await visibleOrder(deps.store, request, id, tx);
       // Asking twice while the cancellation runs is answered like the first time (the flow takes it as a no-op).
@@ -101,5 +101,3 @@ export function orderRoutes(app: FastifyInstance, deps: OrderRouteDeps & { saga:
     return orderView(order as OrderRow);
   });
 }
-
-type PlaceOrderBody = { shippingAddress: Address; paymentToken: string };
