@@ -20,13 +20,12 @@ export function cartDefinition() {
     // It asks the catalog for names and prices on every add.
     discovery: true,
     setup: ({ config, database, outbox, log, serviceClient }) => ({
-      store: new CartStore(database.db, config.MERCATO_CURRENCY),
-      outbox,
+      store: new CartStore(database.db, config.MERCATO_CURRENCY, outbox),
       catalog: new CatalogClient(serviceClient(), log),
     }),
     subscriptions: ({ store }) => cartHandlers(store),
-    routes(app, { store, outbox, catalog }) {
-      cartRoutes(app, { store, outbox, catalog });
+    routes(app, { store, catalog }) {
+      cartRoutes(app, { store, catalog });
       internalRoutes(app, { store });
     },
   });

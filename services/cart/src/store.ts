@@ -47,10 +47,12 @@ interface LineRow {
 export class CartStore {
   readonly #db: Kysely<AnySchema>;
   readonly #currency: string;
+  readonly #outbox: Outbox;
 
-  constructor(db: Kysely<AnySchema>, currency: string) {
+  constructor(db: Kysely<AnySchema>, currency: string, outbox: Outbox) {
     this.#db = db;
     this.#currency = currency;
+    this.#outbox = outbox;
   }
 
   get db(): Kysely<AnySchema> {
@@ -89,11 +91,11 @@ export class CartStore {
    * A shopper's add (`addItem`) and, when the units went in, `cart.item.added.v1` in the same
    * transaction. A refused add publishes nothing.
    */
-  async addItemAndPublish(tx: Kysely<AnySchema>, outbox: Outbox, input: AddInput, traceparent?: string): Promise<AddOutcome> {
+  async addItemAndPublish(tx: Kysely<AnySchema>, input: AddInput, traceparent?: string): Promise<AddOutcome> {
     const outcome = await this.addItem(tx, input);
     if (outcome === 'added') {
       const { userId, product, quantity } = input;
-      await outbox.publish(tx, CartItemAdded, {
+      await this.#outbox.publish(tx, CartItemAdded, {
         subject: userId,
         data: { userId, sku: product.sku, productId: product.productId, quantity },
         traceparent,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { transaction } from '@mercato/kit';
+import { Outbox, transaction } from '@mercato/kit';
 import { waitFor } from '@mercato/kit/testing';
 import { CartStore } from '../src/store.ts';
 import { type CartWorld, startCartWorld } from './harness.ts';
@@ -15,7 +15,7 @@ const lineOf = async (token: string, sku: string) => (await getCart(token)).body
 
 before(async () => {
   world = await startCartWorld('cart_events');
-  store = new CartStore(world.cartDb, 'USD');
+  store = new CartStore(world.cartDb, 'USD', new Outbox('cart'));
 });
 after(() => world.close());
 

@@ -23,13 +23,12 @@ export function catalogDefinition() {
     config: CatalogConfig,
     migrations: new URL('./migrations/', import.meta.url),
     setup: ({ config, database, outbox }) => ({
-      store: new CatalogStore(database.db),
-      outbox,
+      store: new CatalogStore(database.db, outbox),
       currency: config.MERCATO_CURRENCY,
       imageOrigins: imageOriginsOf(config.CATALOG_IMAGE_ORIGINS),
     }),
-    routes(app, { store, outbox, currency, imageOrigins }) {
-      productRoutes(app, { store, outbox, currency, imageOrigins });
+    routes(app, { store, currency, imageOrigins }) {
+      productRoutes(app, { store, currency, imageOrigins });
       categoryRoutes(app, { store });
       internalRoutes(app, { store });
       mediaRoutes(app, { store });

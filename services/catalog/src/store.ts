@@ -69,8 +69,10 @@ export function conflictOf(error: unknown): Conflict | undefined {
 /** The only file that writes SQL for catalog, and the one that publishes its events, each with the change it announces. */
 export class CatalogStore {
   readonly #db: Kysely<unknown>;
-  constructor(db: Kysely<unknown>) {
+  readonly #outbox: Outbox;
+  constructor(db: Kysely<unknown>, outbox: Outbox) {
     this.#db = db;
+    this.#outbox = outbox;
   }
 
   get db(): Kysely<unknown> {
@@ -190,11 +192,11 @@ export class CatalogStore {
    * Lists a new product (its category made on first use) and publishes `catalog.product.created.v1`,
    * in one transaction. Throws the database's unique violation when the slug or SKU is taken (see `conflictOf`).
    */
-  async createProduct(outbox: Outbox, product: NewProduct, traceparent?: string): Promise<CatalogProduct> {
+  async createProduct(product: NewProduct, traceparent?: string): Promise<CatalogProduct> {
     return this.#db.transaction().execute(async (tx) => {
       await this.#ensureCategory(tx, product.category, categoryNameOf(product.category));
       const view = productView(await this.#insertProduct(tx, product));
-      await outbox.publish(tx, ProductCreated, { subject: view.id, data: { product: view }, traceparent });
+      await this.#outbox.publish(tx, ProductCreated, { subject: view.id, data: { product: view }, traceparent });
       return view;
     });
   }
@@ -204,7 +206,7 @@ export class CatalogStore {
    * `catalog.price.changed.v1` when the price moved, in one transaction; undefined when there is no
    * such product. Throws the database's unique violation when the slug or SKU is taken.
    */
-  async changeProduct(outbox: Outbox, id: string, changes: ProductChanges, traceparent?: string): Promise<CatalogProduct | undefined> {
+  async changeProduct(id: string, changes: ProductChanges, traceparent?: string): Promise<CatalogProduct | undefined> {
     return this.#db.transaction().execute(async (tx) => {
       const before = await this.#productForUpdate(tx, id);
       if (!before) return undefined;
@@ -212,9 +214,9 @@ export class CatalogStore {
       const after = await this.#updateProduct(tx, id, changes);
       if (!after) return undefined;
       const view = productView(after);
-      await outbox.publish(tx, ProductUpdated, { subject: view.id, data: { product: view }, traceparent });
+      await this.#outbox.publish(tx, ProductUpdated, { subject: view.id, data: { product: view }, traceparent });
       if (priceChanged(before, after)) {
-        await outbox.publish(tx, PriceChanged, {
+        await this.#outbox.publish(tx, PriceChanged, {
           subject: view.id,
           data: { productId: view.id, sku: view.sku, price: view.price },
           traceparent,
@@ -225,13 +227,13 @@ export class CatalogStore {
   }
 
   /** Archives a listed product and publishes `catalog.product.deleted.v1`, in one transaction; false when there is none (or it is archived already). */
-  async archiveProduct(outbox: Outbox, id: string, traceparent?: string): Promise<boolean> {
+  async archiveProduct(id: string, traceparent?: string): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
       const { rows } = await sql<ProductRow>`update products p set archived_at = now(), updated_at = now()
         where p.id = ${id} and p.archived_at is null returning ${COLUMNS}`.execute(tx);
       const row = rows[0];
       if (!row) return false;
-      await outbox.publish(tx, ProductDeleted, { subject: row.id, data: { productId: row.id, sku: row.sku }, traceparent });
+      await this.#outbox.publish(tx, ProductDeleted, { subject: row.id, data: { productId: row.id, sku: row.sku }, traceparent });
       return true;
     });
   }

@@ -24,9 +24,9 @@ export function identityDefinition() {
     config: IdentityConfig,
     migrations: new URL('./migrations/', import.meta.url),
     publicPaths: ['/.well-known/jwks.json', '/oauth/token'],
-    setup({ config, database }) {
+    setup({ config, database, outbox }) {
       const cipher = DataCipher.fromKeyList(config.MERCATO_DATA_KEY);
-      const store = new IdentityStore(database.db);
+      const store = new IdentityStore(database.db, outbox);
       const keys = new SigningKeys(database.db, cipher, config.MERCATO_ISSUER);
       return { cipher, store, keys, sessions: new Sessions(store, keys), clients: new ServiceClients(config.IDENTITY_SERVICE_CLIENTS) };
     },
@@ -35,8 +35,8 @@ export function identityDefinition() {
       ({ keys }) =>
       async () =>
         keys.jwks(),
-    routes(app, { store, sessions, keys, cipher, clients }, { outbox }) {
-      authRoutes(app, { store, sessions, outbox });
+    routes(app, { store, sessions, keys, cipher, clients }) {
+      authRoutes(app, { store, sessions });
       meRoutes(app, { store, cipher });
       tokenRoutes(app, { keys, clients });
     },

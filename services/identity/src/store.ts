@@ -31,8 +31,10 @@ export interface NewUser {
 /** The only file that writes SQL for identity, and the one that publishes its events. */
 export class IdentityStore {
   readonly #db: Kysely<unknown>;
-  constructor(db: Kysely<unknown>) {
+  readonly #outbox: Outbox;
+  constructor(db: Kysely<unknown>, outbox: Outbox) {
     this.#db = db;
+    this.#outbox = outbox;
   }
 
   get db(): Kysely<unknown> {
@@ -40,9 +42,9 @@ export class IdentityStore {
   }
 
   /** A shopper's sign-up: `insertUser`, and `identity.user.registered.v1` in the same transaction when the account was made. */
-  async registerUser(tx: Kysely<unknown>, outbox: Outbox, user: NewUser, traceparent?: string): Promise<'created' | 'email_taken'> {
+  async registerUser(tx: Kysely<unknown>, user: NewUser, traceparent?: string): Promise<'created' | 'email_taken'> {
     const outcome = await this.insertUser(tx, user);
-    if (outcome === 'created') await outbox.publish(tx, UserRegistered, { subject: user.id, data: { userId: user.id }, traceparent });
+    if (outcome === 'created') await this.#outbox.publish(tx, UserRegistered, { subject: user.id, data: { userId: user.id }, traceparent });
     return outcome;
   }
 

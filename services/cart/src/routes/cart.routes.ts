@@ -1,5 +1,5 @@
 import { CartView, Sku } from '@mercato/contracts';
-import { type HttpApp, HttpProblem, type Outbox, requireUser, transaction } from '@mercato/kit';
+import { type HttpApp, HttpProblem, requireUser, transaction } from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { CatalogClient } from '../catalog-client.ts';
@@ -19,8 +19,8 @@ const SetQuantityBody = Type.Object({ quantity: Type.Integer({ minimum: 0, maxim
 const notInCart = (sku: string) => new HttpProblem(CartProblems.notInCart, `Your cart has no line for SKU ${sku}.`);
 
 /** The signed-in shopper's own cart (API.md, "Cart"). Whose cart is always the token's subject, never a parameter. */
-export function cartRoutes(app: HttpApp, deps: { store: CartStore; outbox: Outbox; catalog: CatalogClient }): void {
-  const { store, outbox, catalog } = deps;
+export function cartRoutes(app: HttpApp, deps: { store: CartStore; catalog: CatalogClient }): void {
+  const { store, catalog } = deps;
   // Authentication before validation (API.md): a service token or none gets 401 whatever the body.
   const user = { config: { access: 'user' as const } };
   const userIdOf = (request: FastifyRequest) => requireUser(request).userId;
@@ -38,7 +38,7 @@ export function cartRoutes(app: HttpApp, deps: { store: CartStore; outbox: Outbo
     const product = await catalog.productBySku(sku, traceparent(request));
     if (!product) throw new HttpProblem(CartProblems.unknownSku, `The catalog sells nothing under SKU ${sku}.`);
     return transaction(store.db, async (tx) => {
-      const outcome = await store.addItemAndPublish(tx, outbox, { userId, product, quantity, lookedUpAt }, traceparent(request));
+      const outcome = await store.addItemAndPublish(tx, { userId, product, quantity, lookedUpAt }, traceparent(request));
       if (outcome === 'unknown_sku') throw new HttpProblem(CartProblems.unknownSku, `The catalog sells nothing under SKU ${sku}.`);
       if (outcome === 'cart_full') {
         throw new HttpProblem(CartProblems.cartFull, `Your cart already has ${MAX_LINES} lines; remove one before adding another product.`);

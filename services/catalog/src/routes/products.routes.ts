@@ -1,5 +1,5 @@
 import { type CatalogProductInput, Sku } from '@mercato/contracts';
-import { CommonProblems, type HttpApp, HttpProblem, type Outbox, type ProblemFieldError, uuidv7 } from '@mercato/kit';
+import { CommonProblems, type HttpApp, HttpProblem, type ProblemFieldError, uuidv7 } from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { decodeCursor, effectiveSort, encodeCursor, isUuid, SORTS } from '../domain/listing.ts';
@@ -97,11 +97,8 @@ function conflict(kind: Conflict): HttpProblem {
     : new HttpProblem(CatalogProblems.skuTaken, 'Another product has (or had) this SKU; choose another one.');
 }
 
-export function productRoutes(
-  app: HttpApp,
-  deps: { store: CatalogStore; outbox: Outbox; currency: string; imageOrigins: ReadonlySet<string> },
-): void {
-  const { store, outbox, currency, imageOrigins } = deps;
+export function productRoutes(app: HttpApp, deps: { store: CatalogStore; currency: string; imageOrigins: ReadonlySet<string> }): void {
+  const { store, currency, imageOrigins } = deps;
   // Authorization before validation (API.md): a customer gets 403 whatever the body.
   const admin = { config: { access: 'admin' as const } };
   const traceparent = (request: FastifyRequest) => request.headers.traceparent as string | undefined;
@@ -177,7 +174,7 @@ export function productRoutes(
       images: body.images ?? [],
       attributes: body.attributes ?? {},
     };
-    const view = await writeOrConflict(() => store.createProduct(outbox, product, traceparent(request)));
+    const view = await writeOrConflict(() => store.createProduct(product, traceparent(request)));
     return reply.code(201).header('location', `/api/products/${view.id}`).send(view);
   });
 
@@ -196,14 +193,14 @@ export function productRoutes(
       images: body.images,
       attributes: body.attributes,
     };
-    const view = await writeOrConflict(() => store.changeProduct(outbox, id, changes, traceparent(request)));
+    const view = await writeOrConflict(() => store.changeProduct(id, changes, traceparent(request)));
     if (!view) throw new HttpProblem(CatalogProblems.productNotFound, `No product ${id}.`);
     return view;
   });
 
   app.delete('/api/products/:id', { ...admin, schema: { params: IdParams } }, async (request, reply) => {
     const { id } = request.params;
-    if (!(await store.archiveProduct(outbox, id, traceparent(request))))
+    if (!(await store.archiveProduct(id, traceparent(request))))
       throw new HttpProblem(CatalogProblems.productNotFound, `No product ${id}.`);
     return reply.code(204).send();
   });

@@ -1,4 +1,4 @@
-import { type HttpApp, HttpProblem, type Outbox, uuidv7 } from '@mercato/kit';
+import { type HttpApp, HttpProblem, uuidv7 } from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT, lockAfterFailure, secondsLocked } from '../domain/lockout.ts';
@@ -25,8 +25,8 @@ function clientAddress(request: FastifyRequest): string {
   return request.ip;
 }
 
-export function authRoutes(app: HttpApp, deps: { store: IdentityStore; sessions: Sessions; outbox: Outbox }): void {
-  const { store, sessions, outbox } = deps;
+export function authRoutes(app: HttpApp, deps: { store: IdentityStore; sessions: Sessions }): void {
+  const { store, sessions } = deps;
 
   app.post('/api/auth/register', { schema: { body: Registration } }, async (request, reply) => {
     const { body } = request;
@@ -34,7 +34,7 @@ export function authRoutes(app: HttpApp, deps: { store: IdentityStore; sessions:
     const user = { id: uuidv7(), email, name: body.name.trim(), passwordHash: await hashPassword(body.password), roles: ['customer'] };
     const result = await store.db.transaction().execute(async (tx) => {
       const traceparent = request.headers.traceparent as string | undefined;
-      if ((await store.registerUser(tx, outbox, user, traceparent)) === 'email_taken') return undefined;
+      if ((await store.registerUser(tx, user, traceparent)) === 'email_taken') return undefined;
       return sessions.start(tx, user);
     });
     if (!result) throw new HttpProblem(IdentityProblems.emailTaken, 'An account with this email exists; sign in instead.');
