@@ -1,3 +1,4 @@
+import { TOPOLOGY } from '@mercato/contracts';
 import {
   ACCESS_TOKEN_SECONDS,
   CommonProblems,
@@ -7,15 +8,14 @@ import {
   JWKS_NONCE_HEADER,
   JWKS_PROOF_HEADER,
   jwksProof,
-  SERVICE_NAMES,
   type ServiceClients,
 } from '@mercato/kit';
 import { Type } from 'typebox';
 import { IdentityProblems } from '../errors.ts';
 import type { SigningKeys } from '../signing-keys.ts';
 
-/** A service token may be addressed to any process that verifies tokens. */
-const AUDIENCES = new Set<string>([...SERVICE_NAMES, 'gateway']);
+/** A service token may be addressed to any process that verifies tokens: all but the registry, which takes none. */
+const AUDIENCES = new Set<string>(TOPOLOGY.filter((entry) => entry.role !== 'registry').map((entry) => entry.name));
 
 const NoQuery = Type.Object({}, { additionalProperties: false });
 
