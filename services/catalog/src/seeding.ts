@@ -7,21 +7,13 @@
  * its event in the outbox; a seed publishes no `catalog.product.created` events (ADR 11 says why).
  */
 import { connectDatabase, type Database, type Kysely, migrate, sql } from '@mercato/kit';
+import type { NewProduct } from './store.ts';
 
-/** A product as a seed brings it. Its picture is the one the catalog draws for its slug. */
-export interface SeedProduct {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  /** A category slug (see `writeCategories`). */
-  category: string;
-  /** In the currency's minor units. */
-  priceAmount: number;
-  sku: string;
-  attributes: Record<string, unknown>;
-  createdAt: Date;
-}
+/**
+ * A product as a seed brings it: as an admin creates one, in the shop's currency, with the picture
+ * the catalog draws for its slug, and its creation time (the newest-first order of a demo store).
+ */
+export type SeedProduct = Omit<NewProduct, 'currency' | 'images'> & { createdAt: Date };
 
 export interface SeedBatchOutcome {
   /** Products inserted; the others were there already (same id or SKU: the same seed ran before). */
