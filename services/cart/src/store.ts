@@ -113,7 +113,8 @@ export class CartStore {
   async addItem(tx: Kysely<AnySchema>, input: AddInput): Promise<AddOutcome> {
     const { userId, product, quantity } = input;
     const cartId = cartIdOf(userId);
-    // Creates the cart or locks it: concurrent writes to one cart queue here.
+    // Creates the cart or locks it: concurrent writes to one cart queue here. The primary key is the only
+    // unique index on carts (migration 0002), so `on conflict (id)` absorbs every conflict of two first adds.
     await sql`insert into carts (id, user_id) values (${cartId}, ${userId})
               on conflict (id) do update set updated_at = now()`.execute(tx);
     await lockProduct(tx, product.productId);
