@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { CLI_CLIENT, GATEWAY_OPS_CLIENT, type SuppliedSecret } from '@mercato/contracts';
-import { basicAuthorization, type ChildReadyMessage, type ClientCredentials } from '@mercato/kit';
+import { basicAuthorization, type ChildReadyMessage, type ClientCredentials, databaseUrlVariable } from '@mercato/kit';
 import { ensureWebBuilt } from '@mercato/web';
 import { request } from 'undici';
 import { isPortFree } from './free-port.ts';
@@ -143,7 +143,7 @@ export async function up(options: UpOptions): Promise<void> {
   });
   try {
     let adminUrl = env.DATABASE_URL;
-    const needProvisioning = ALL_PROCESSES.filter((s) => s.database && !env[databaseVariable(s)]).map((s) => s.name);
+    const needProvisioning = ALL_PROCESSES.filter((s) => s.database && !env[databaseUrlVariable(s.name)]).map((s) => s.name);
     if (needProvisioning.length > 0 && !adminUrl) {
       clusterStarting = startEmbeddedPostgres(dataDir, say);
       cluster = await clusterStarting;
@@ -168,7 +168,7 @@ export async function up(options: UpOptions): Promise<void> {
     const secrets = await ensureSecrets(dataDir, clientIds, say);
     const credentials = (name: string) => ({ MERCATO_CLIENT_ID: name, MERCATO_CLIENT_SECRET: secrets.clients[name] });
     const databaseEnv = (spec: ProcessSpec): NodeJS.ProcessEnv =>
-      spec.database ? { [databaseVariable(spec)]: databaseUrls.get(spec.name) ?? env[databaseVariable(spec)] } : {};
+      spec.database ? { [databaseUrlVariable(spec.name)]: databaseUrls.get(spec.name) ?? env[databaseUrlVariable(spec.name)] } : {};
     const jsonLogs = env.MERCATO_LOG_FORMAT === 'json';
     const make = (spec: ProcessSpec, index: number, extra: NodeJS.ProcessEnv) => {
       stopIfAsked();
@@ -275,11 +275,6 @@ async function waitGatewayReady(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new UserError(`The gateway at ${url} did not become ready within ${READY_TIMEOUT_MS / 1000} s.`);
-}
-
-/** `<NAME>_DATABASE_URL` (`search-index` → `SEARCH_INDEX_DATABASE_URL`, as the kit reads it): where a process finds its database. */
-function databaseVariable(spec: ProcessSpec): string {
-  return `${spec.name.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
 }
 
 /** The env variables the topology fills with a secret for this process (its `secrets`). */

@@ -1,6 +1,6 @@
 import type { TProperties } from 'typebox';
 import { ConfigError } from './config.ts';
-import { createService, type Service, type ServiceDefinition } from './service/index.ts';
+import { createService, databaseUrlVariable, type Service, type ServiceDefinition } from './service/index.ts';
 
 /** The message a child sends its supervisor over IPC once it listens. */
 export interface ChildReadyMessage {
@@ -99,7 +99,7 @@ export async function runService<P extends TProperties, D, M extends URL | undef
       process.stderr.write(`${definition.name}: port ${service.context.config.PORT} is already in use; choose another one\n`);
     } else if (code === 'ECONNREFUSED' || code === '28P01' || code === '3D000') {
       process.stderr.write(
-        `${definition.name}: cannot reach its database (${(error as Error).message}); check ${definition.name.toUpperCase()}_DATABASE_URL\n`,
+        `${definition.name}: cannot reach its database (${(error as Error).message}); check ${databaseUrlVariable(definition.name)}\n`,
       );
     } else {
       log.fatal({ err: error }, 'failed to start');

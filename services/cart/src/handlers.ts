@@ -10,7 +10,7 @@ import type { CartStore } from './store.ts';
  *   cart. They have the product id as subject, so they arrive in the order they happened;
  * - orders' cancellations: after a declined or failed payment the order's lines go back into its
  *   owner's cart (API.md), so the shopper can try another card.
- * One entry rather than one per event: the kit keys a service's handlers by consumer name, and a
+ * One entry rather than one per event: the kit takes one entry per consumer name, and a
  * second consumer name would make the cart read the whole stream twice under NATS (ADR 0007).
  */
 export function cartHandlers(store: CartStore): Subscription[] {

@@ -59,7 +59,13 @@ export function gatewayDefinition() {
         throw new ConfigError('MERCATO_TLS_CERT', `or MERCATO_TLS_KEY cannot be read (${(error as Error).message})`);
       }
     },
-    async routes(app, _deps, { discovery, config, verifier, serviceTokens, log, serviceClient }) {
+    setup({ config, discovery, log }) {
+      const opsTokens = config.MERCATO_OPS_CLIENT_SECRET
+        ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log })
+        : undefined;
+      return { opsTokens, opsMetrics: new OpsMetrics({ discovery, tokens: opsTokens, log }) };
+    },
+    async routes(app, { opsTokens, opsMetrics }, { discovery, config, verifier, serviceTokens, serviceClient }) {
       const legacy = config.MERCATO_LEGACY_URL === undefined ? undefined : legacyBase(config.MERCATO_LEGACY_URL);
       await installSecurityHeaders(
         app,
@@ -86,16 +92,16 @@ export function gatewayDefinition() {
       });
       healthRoutes(app, discovery);
       storefrontRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_STOREFRONT_CACHE_MS });
-      const opsTokens = config.MERCATO_OPS_CLIENT_SECRET
-        ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log })
-        : undefined;
       await docsRoutes(app, discovery, opsTokens);
-      const opsMetrics = new OpsMetrics({ discovery, tokens: opsTokens, log });
-      opsMetrics.start();
-      app.addHook('onClose', async () => opsMetrics.stop());
       opsRoutes(app, discovery, opsTokens, opsMetrics);
       proxyRoutes(app, discovery, serviceTokens);
       await webAppRoutes(app, { dir: config.MERCATO_WEB_DIR, legacyBase: legacy });
+    },
+    async beforeListen({ opsMetrics }) {
+      opsMetrics.start();
+    },
+    async onStop({ opsMetrics }) {
+      opsMetrics.stop();
     },
     async readiness(_deps, { discovery }) {
       const { ready, services } = serviceCounts(discovery);

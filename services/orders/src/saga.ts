@@ -1,7 +1,6 @@
 import type { EventDefinition } from '@mercato/contracts';
 import type { AnySchema, DeliveryOf, Kysely, Logger, Outbox } from '@mercato/kit';
 import {
-  CHECKOUT_REPLIES,
   type Decision,
   decide,
   type FlowInput,
@@ -16,9 +15,6 @@ import {
 import type { OrderRow, OrderStore } from './store.ts';
 
 export type SagaOptions = Timing;
-
-/** The events the saga listens to: inventory's and payments' replies to its commands. */
-export const SAGA_REPLIES = CHECKOUT_REPLIES;
 
 /**
  * The checkout saga's shell: the rules are in `domain/checkout.flow.ts`; this applies them. Every

@@ -13,3 +13,9 @@ export function childTraceparent(parent?: string): string {
 export function traceIdOf(traceparent: string | undefined): string | undefined {
   return traceparent ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
 }
+
+/** The `traceparent` a request carries, when it carries exactly one (a repeated header is not a trace context). */
+export function traceparentOf(request: { headers: Record<string, string | string[] | undefined> }): string | undefined {
+  const value = request.headers.traceparent;
+  return typeof value === 'string' ? value : undefined;
+}

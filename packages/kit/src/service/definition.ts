@@ -59,7 +59,7 @@ export type ServiceContext<P extends TProperties = TProperties, N extends Needs 
   verifier: TokenVerifier;
 };
 
-type NeedsOf<M, Disc> = { database: M extends URL ? true : false; discovery: Disc extends true ? true : false };
+export type NeedsOf<M, Disc> = { database: M extends URL ? true : false; discovery: Disc extends true ? true : false };
 
 /**
  * A service, declared: its config, what it needs, and its lifecycle. `setup` builds the service's
@@ -118,9 +118,9 @@ export function defineService<
   return definition;
 }
 
-export interface Service<P extends TProperties = TProperties> {
+export interface Service<P extends TProperties = TProperties, N extends Needs = Needs> {
   app: HttpApp;
-  context: ServiceContext<P>;
+  context: ServiceContext<P, N>;
   /** Migrates, listens, registers; resolves with the URL the instance is reachable at. */
   start(): Promise<string>;
   /** Deregisters, stops accepting, drains in-flight requests within the shutdown bound, closes pools. */

@@ -19,7 +19,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
 import { SERVICE_NAMES } from '../service-names.ts';
 import { Consumers } from './consumers.ts';
-import type { Service, ServiceContext, ServiceDefinition } from './definition.ts';
+import type { NeedsOf, Service, ServiceDefinition } from './definition.ts';
 import { identityJwks } from './identity-jwks.ts';
 import { loadServiceConfig } from './service-config.ts';
 import { createServiceHttp } from './service-http.ts';
@@ -32,7 +32,7 @@ import { createServiceHttp } from './service-http.ts';
 export async function createService<P extends TProperties, D, M extends URL | undefined, Disc extends boolean | undefined>(
   definition: ServiceDefinition<P, D, M, Disc>,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<Service<P>> {
+): Promise<Service<P, NeedsOf<M, Disc>>> {
   // config
   const { config, databaseUrl } = loadServiceConfig(definition, env);
   const instanceId = config.MERCATO_INSTANCE_ID ?? `${definition.name}-${randomBytes(4).toString('hex')}`;
@@ -116,7 +116,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
   let started = false;
   return {
     app,
-    context: context as unknown as ServiceContext<P>,
+    context,
     async start() {
       if (database && definition.migrations) await migrateAll(database, definition.migrations, log);
       bus.current = await connectBus(config, log, instanceId);

@@ -1,5 +1,5 @@
 import { CartView, Sku } from '@mercato/contracts';
-import { type HttpApp, HttpProblem, requireUser, transaction } from '@mercato/kit';
+import { type HttpApp, HttpProblem, requireUser, traceparentOf, transaction } from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { CatalogClient } from '../catalog-client.ts';
@@ -24,7 +24,6 @@ export function cartRoutes(app: HttpApp, deps: { store: CartStore; catalog: Cata
   // Authentication before validation (API.md): a service token or none gets 401 whatever the body.
   const user = { config: { access: 'user' as const } };
   const userIdOf = (request: FastifyRequest) => requireUser(request).userId;
-  const traceparent = (request: FastifyRequest) => request.headers.traceparent as string | undefined;
   const cart = { 200: CartView };
 
   app.get('/api/cart', { ...user, schema: { querystring: NoQuery, response: cart } }, async (request) =>
@@ -35,10 +34,10 @@ export function cartRoutes(app: HttpApp, deps: { store: CartStore; catalog: Cata
     const userId = userIdOf(request);
     const { sku, quantity } = request.body;
     const lookedUpAt = await store.clock();
-    const product = await catalog.productBySku(sku, traceparent(request));
+    const product = await catalog.productBySku(sku, traceparentOf(request));
     if (!product) throw new HttpProblem(CartProblems.unknownSku, `The catalog sells nothing under SKU ${sku}.`);
     return transaction(store.db, async (tx) => {
-      const outcome = await store.addItemAndPublish(tx, { userId, product, quantity, lookedUpAt }, traceparent(request));
+      const outcome = await store.addItemAndPublish(tx, { userId, product, quantity, lookedUpAt }, traceparentOf(request));
       if (outcome === 'unknown_sku') throw new HttpProblem(CartProblems.unknownSku, `The catalog sells nothing under SKU ${sku}.`);
       if (outcome === 'cart_full') {
         throw new HttpProblem(CartProblems.cartFull, `Your cart already has ${MAX_LINES} lines; remove one before adding another product.`);

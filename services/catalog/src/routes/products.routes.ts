@@ -1,6 +1,5 @@
 import { type CatalogProductInput, Sku } from '@mercato/contracts';
-import { CommonProblems, type HttpApp, HttpProblem, type ProblemFieldError, uuidv7 } from '@mercato/kit';
-import type { FastifyRequest } from 'fastify';
+import { CommonProblems, type HttpApp, HttpProblem, type ProblemFieldError, traceparentOf, uuidv7 } from '@mercato/kit';
 import { Type } from 'typebox';
 import { decodeCursor, effectiveSort, encodeCursor, isUuid, SORTS } from '../domain/listing.ts';
 import { CatalogProblems } from '../errors.ts';
@@ -101,7 +100,6 @@ export function productRoutes(app: HttpApp, deps: { store: CatalogStore; currenc
   const { store, currency, imageOrigins } = deps;
   // Authorization before validation (API.md): a customer gets 403 whatever the body.
   const admin = { config: { access: 'admin' as const } };
-  const traceparent = (request: FastifyRequest) => request.headers.traceparent as string | undefined;
 
   /** What the schema cannot say: the shop's one currency, same-origin images, slugs that cannot be read as ids. */
   function checkBody(body: Partial<ProductBody>): void {
@@ -174,7 +172,7 @@ export function productRoutes(app: HttpApp, deps: { store: CatalogStore; currenc
       images: body.images ?? [],
       attributes: body.attributes ?? {},
     };
-    const view = await writeOrConflict(() => store.createProduct(product, traceparent(request)));
+    const view = await writeOrConflict(() => store.createProduct(product, traceparentOf(request)));
     return reply.code(201).header('location', `/api/products/${view.id}`).send(view);
   });
 
@@ -193,14 +191,14 @@ export function productRoutes(app: HttpApp, deps: { store: CatalogStore; currenc
       images: body.images,
       attributes: body.attributes,
     };
-    const view = await writeOrConflict(() => store.changeProduct(id, changes, traceparent(request)));
+    const view = await writeOrConflict(() => store.changeProduct(id, changes, traceparentOf(request)));
     if (!view) throw new HttpProblem(CatalogProblems.productNotFound, `No product ${id}.`);
     return view;
   });
 
   app.delete('/api/products/:id', { ...admin, schema: { params: IdParams } }, async (request, reply) => {
     const { id } = request.params;
-    if (!(await store.archiveProduct(id, traceparent(request))))
+    if (!(await store.archiveProduct(id, traceparentOf(request))))
       throw new HttpProblem(CatalogProblems.productNotFound, `No product ${id}.`);
     return reply.code(204).send();
   });

@@ -1,4 +1,4 @@
-import { type HttpApp, HttpProblem, uuidv7 } from '@mercato/kit';
+import { type HttpApp, HttpProblem, traceparentOf, uuidv7 } from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT, lockAfterFailure, secondsLocked } from '../domain/lockout.ts';
@@ -33,7 +33,7 @@ export function authRoutes(app: HttpApp, deps: { store: IdentityStore; sessions:
     const email = body.email.trim().toLowerCase();
     const user = { id: uuidv7(), email, name: body.name.trim(), passwordHash: await hashPassword(body.password), roles: ['customer'] };
     const result = await store.db.transaction().execute(async (tx) => {
-      const traceparent = request.headers.traceparent as string | undefined;
+      const traceparent = traceparentOf(request);
       if ((await store.registerUser(tx, user, traceparent)) === 'email_taken') return undefined;
       return sessions.start(tx, user);
     });

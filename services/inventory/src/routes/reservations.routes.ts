@@ -1,5 +1,5 @@
 import { ReserveStockRequest } from '@mercato/contracts';
-import { CommonProblems, type HttpApp, HttpProblem, transaction } from '@mercato/kit';
+import { CommonProblems, type HttpApp, HttpProblem, traceparentOf, transaction } from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { InventoryProblems } from '../errors.ts';
@@ -18,7 +18,7 @@ export function reservationRoutes(app: HttpApp, store: InventoryStore, defaultTt
     requireService(request);
     const { body } = request;
     return transaction(store.db, (tx) =>
-      store.reserve(tx, body.id, body.lines, body.ttlSeconds ?? defaultTtlSeconds, request.headers.traceparent as string | undefined),
+      store.reserve(tx, body.id, body.lines, body.ttlSeconds ?? defaultTtlSeconds, traceparentOf(request)),
     );
   });
 

@@ -1,4 +1,4 @@
-import { type HttpApp, HttpProblem, type Outbox, transaction } from '@mercato/kit';
+import { type HttpApp, HttpProblem, type Outbox, traceparentOf, transaction } from '@mercato/kit';
 import { Type } from 'typebox';
 import { OrderProblems } from '../errors.ts';
 import { shipOrder } from '../saga.ts';
@@ -35,7 +35,7 @@ export function adminRoutes(app: HttpApp, deps: { store: OrderStore; outbox: Out
       const current = await deps.store.get(tx, id, true);
       if (!current) throw new HttpProblem(OrderProblems.orderNotFound, `No order ${id}.`);
       // Shipped and announced (orders.order.shipped) in this transaction.
-      const shipped = await shipOrder(tx, deps, current, shipment, (request.headers.traceparent as string | undefined) ?? '');
+      const shipped = await shipOrder(tx, deps, current, shipment, traceparentOf(request) ?? '');
       if (!shipped) throw new HttpProblem(OrderProblems.notShippable, `Order ${id} is ${current.status}; only a confirmed order ships.`);
       return shipped;
     });

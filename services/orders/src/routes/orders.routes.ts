@@ -1,5 +1,5 @@
 import { Address } from '@mercato/contracts';
-import { type HttpApp, HttpProblem, requireUser, transaction } from '@mercato/kit';
+import { type HttpApp, HttpProblem, requireUser, traceparentOf, transaction } from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { OrderProblems } from '../errors.ts';
@@ -66,9 +66,9 @@ export function orderRoutes(app: HttpApp, deps: OrderRouteDeps & { saga: Checkou
       }
       const { order, replay } = await placeOrder(deps, {
         userId: user.userId,
-        idempotencyKey: request.headers['idempotency-key'] as string,
+        idempotencyKey: request.headers['idempotency-key'],
         body,
-        traceparent: (request.headers.traceparent as string | undefined) ?? '',
+        traceparent: traceparentOf(request) ?? '',
       });
       reply.code(replay ? 200 : 202);
       if (!replay) reply.header('location', `/api/orders/${order.id}`);
@@ -91,13 +91,13 @@ export function orderRoutes(app: HttpApp, deps: OrderRouteDeps & { saga: Checkou
     const order = await transaction(deps.store.db, async (tx) => {
       const current = await visibleOrder(deps.store, request, id, tx);
       // Asking twice while the cancellation runs is answered like the first time (the flow takes it as a no-op).
-      const traceparent = (request.headers.traceparent as string | undefined) ?? '';
+      const traceparent = traceparentOf(request) ?? '';
       if (!(await deps.saga.cancel(tx, current, 'customer_request', traceparent))) {
         throw new HttpProblem(OrderProblems.notCancellable, `Order ${id} is ${current.status}; it can be cancelled only until it ships.`);
       }
-      return deps.store.get(tx, id);
+      return (await deps.store.get(tx, id)) ?? current;
     });
     reply.code(202);
-    return orderView(order as OrderRow);
+    return orderView(order);
   });
 }
