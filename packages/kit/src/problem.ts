@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { drainUnreadBody } from './http/unread-body.ts';
 
 /** One entry of a service's error catalogue (`src/errors.ts`). */
 export interface ProblemType {
@@ -140,45 +141,43 @@ function problemForFastifyError(error: FastifyError): { problem: ProblemType; de
   return { problem: CommonProblems.internal, detail: 'Something went wrong on our side; it has been logged.' };
 }
 
-/** A refused body announced up to this size (8× the 1 MiB limit) is read to its end and dropped rather than cut off (below). */
-const LINGER_LIMIT_BYTES = 8 * 1024 * 1024;
-
 /**
- * Fastify refuses a body over the limit before reading it, and marks the connection to close. The
- * client is usually still sending then: closing a socket with unread bytes makes the kernel send a
- * reset, which can reach the client before it has read the 413, so it sees EPIPE or ECONNRESET and no
- * answer (the platform fuzz suite saw this in CI on a loaded machine). Up to LINGER_LIMIT_BYTES the
- * connection is kept instead: Node reads the rest of an unread body and drops it, the client reads
- * its 413, and the connection serves the next request. A larger announced body is still cut off; the
- * request timeout bounds a slow one.
+ * Sends a problem once the rest of the request's body is read (`http/unread-body.ts`): an answer that
+ * comes before the body, a 4xx from a hook or a 413, must not reset the connection under a client still
+ * sending. Fastify marks a refused body's connection to close; read to its end, it serves the next request.
  */
-function lingerOnRefusedBody(request: FastifyRequest, reply: FastifyReply): void {
-  const announced = Number(request.headers['content-length']);
-  if (reply.getHeader('connection') === 'close' && Number.isSafeInteger(announced) && announced <= LINGER_LIMIT_BYTES)
-    reply.removeHeader('connection');
+async function sendAfterBody(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: ProblemType,
+  detail: string,
+  extra?: Partial<ProblemBody>,
+) {
+  if (!(await drainUnreadBody(request.raw))) reply.header('connection', 'close');
+  else if (problem === CommonProblems.bodyTooLarge) reply.removeHeader('connection');
+  return sendProblem(reply, problem, detail, extra);
 }
 
 /** Installs problem+json answers for thrown errors and unknown routes. No stack ever leaves the process. */
 export function installProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | HttpProblem, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (error: FastifyError | HttpProblem, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof HttpProblem) {
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
       if (error.problem.status >= 500) request.log.error({ err: error }, error.message);
-      return sendProblem(reply, error.problem, error.detail, error.extensions);
+      return sendAfterBody(request, reply, error.problem, error.detail, error.extensions);
     }
     if (error.validation) {
       const errors = fieldErrors(error.validation as AjvError[], error.validationContext);
       const first = errors[0];
       const where = first ? ('pointer' in first ? first.pointer : 'parameter' in first ? first.parameter : first.header) : '';
-      return sendProblem(reply, CommonProblems.validation, first ? `${where} ${first.detail}` : error.message, { errors });
+      return sendAfterBody(request, reply, CommonProblems.validation, first ? `${where} ${first.detail}` : error.message, { errors });
     }
     const { problem, detail } = problemForFastifyError(error);
-    if (problem === CommonProblems.bodyTooLarge) lingerOnRefusedBody(request, reply);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     if (problem === CommonProblems.serviceUnavailable) reply.header('retry-after', '1');
-    return sendProblem(reply, problem, detail);
+    return sendAfterBody(request, reply, problem, detail);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, CommonProblems.notFound, `No route for ${request.method} ${request.url.split('?')[0]}.`),
+    sendAfterBody(request, reply, CommonProblems.notFound, `No route for ${request.method} ${request.url.split('?')[0]}.`),
   );
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommonProblems, type ProblemType, sendProblem } from '../problem.ts';
+import { drainUnreadBody } from './unread-body.ts';
 
 const alwaysHeaders = new WeakMap<FastifyInstance, Record<string, string>>();
 
@@ -22,12 +23,16 @@ export function setAlwaysHeaders(app: FastifyInstance, headers: Record<string, s
 export function frameworkErrorHandler(error: { code?: string; message: string }, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('x-request-id', request.id);
   reply.headers(alwaysHeaders.get(request.server) ?? {});
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    sendProblem(reply, CommonProblems.uriTooLong, 'A path parameter is longer than any this API takes.');
-    return;
-  }
-  sendProblem(reply, CommonProblems.validation, 'The URL is not valid: its percent-encoding does not decode to UTF-8.', {
-    errors: [{ parameter: 'path', detail: 'holds invalid percent-encoding' }],
+  // Answered once the body is read: a reset under a client still sending would lose the answer (`unread-body.ts`).
+  void drainUnreadBody(request.raw).then((drained) => {
+    if (!drained) reply.header('connection', 'close');
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+      sendProblem(reply, CommonProblems.uriTooLong, 'A path parameter is longer than any this API takes.');
+      return;
+    }
+    sendProblem(reply, CommonProblems.validation, 'The URL is not valid: its percent-encoding does not decode to UTF-8.', {
+      errors: [{ parameter: 'path', detail: 'holds invalid percent-encoding' }],
+    });
   });
 }
 
