@@ -59,8 +59,16 @@ it('15 concurrent wrong passwords each count and lock the account, even for the 
   const attempts = await Promise.all(
     Array.from({ length: 15 }, (_, i) => login('racer@shop.test', `wrong guess ${i}`, `198.51.100.${i + 1}`)),
   );
-  for (const attempt of attempts) assert.equal(attempt.status, 401);
-  assert.equal(await failures('account:racer@shop.test'), 15);
+  // An attempt that checks the lock after the 10th failure locked the account is refused (429) before
+  // its password is checked, and counts nothing: how many do depends on timing (argon2 takes a while).
+  const statuses = attempts.map((attempt) => attempt.status);
+  assert.ok(
+    statuses.every((status) => status === 401 || status === 429),
+    `statuses: ${statuses.join(' ')}`,
+  );
+  const wrong = statuses.filter((status) => status === 401).length;
+  assert.ok(wrong >= 10, `only ${wrong} wrong passwords were checked: statuses ${statuses.join(' ')}`);
+  assert.equal(await failures('account:racer@shop.test'), wrong, 'every checked wrong password counts');
   const locked = await login('racer@shop.test', 'the right password', '198.51.100.99');
   assert.equal(locked.status, 429);
   assert.match(String(locked.headers['content-type']), /application\/problem\+json/);
