@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, t
 import type { Logger } from 'pino';
 import { clientErrorHandler, frameworkErrorHandler, installBareAnswers } from './http/framework-errors.ts';
 import { installInputRules } from './http/input-rules.ts';
+import { drainUnreadBody, hasUnreadBody } from './http/unread-body.ts';
 import { installMetrics, type Metrics } from './metrics.ts';
 import { CommonProblems, HttpProblem, installProblemHandlers } from './problem.ts';
 
@@ -72,6 +73,15 @@ export function createHttpApp(options: {
     }
   });
   installProblemHandlers(app);
+  // A handler may answer without reading a body it was sent (a GET's, one of a route that takes none):
+  // the rest is read before the answer goes out, so the connection is not reset under the client.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!hasUnreadBody(request.raw)) return done(null, payload);
+    void drainUnreadBody(request.raw).then((drained) => {
+      if (!drained) reply.header('connection', 'close');
+      done(null, payload);
+    });
+  });
   installMetrics(app, options.metrics);
   return app;
 }

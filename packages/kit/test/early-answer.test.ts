@@ -21,6 +21,7 @@ before(async () => {
     requestTimeoutMs: 5_000,
   });
   app.post('/echo', async (request) => request.body);
+  app.get('/page', async () => ({ page: true }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
 });
@@ -29,9 +30,9 @@ after(() => app.close());
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends the head and half the body, pauses, sends the rest; returns what arrived during the pause and in all. */
-async function sendInTwoHalves(target: string): Promise<{ duringPause: string; received: string }> {
+async function sendInTwoHalves(target: string, method = 'POST'): Promise<{ duringPause: string; received: string }> {
   const body = `[${'1,'.repeat(150_000)}1]`;
-  const head = `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+  const head = `${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
   let received = '';
   const socket: Socket = connect(port, '127.0.0.1');
   socket.setEncoding('latin1');
@@ -65,6 +66,12 @@ describe('an answer decided before the body arrives', () => {
     assert.equal(duringPause, '', 'answered (and closed) while the body was still arriving');
     assert.match(received, /^HTTP\/1\.1 400 /);
     assert.match(received, /application\/problem\+json/);
+  });
+
+  it('a GET that carries a body its route never reads is answered after the body is read', async () => {
+    const { duringPause, received } = await sendInTwoHalves('/page', 'GET');
+    assert.equal(duringPause, '', 'answered (and closed) while the body was still arriving');
+    assert.match(received, /^HTTP\/1\.1 200 /);
   });
 
   it('an unknown route is answered 404 after the body is read', async () => {

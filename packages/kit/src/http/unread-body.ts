@@ -3,6 +3,13 @@ import type { IncomingMessage } from 'node:http';
 /** A body still arriving under an early answer is read to its end up to this much (8× the 1 MiB limit); a larger one is cut off. */
 export const LINGER_LIMIT_BYTES = 8 * 1024 * 1024;
 
+/** The request announces a body (a length above 0, or chunks) that nobody has read to its end. */
+export function hasUnreadBody(raw: IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  const announces = (length !== undefined && length !== '0') || raw.headers['transfer-encoding'] !== undefined;
+  return announces && !raw.readableEnded && !raw.destroyed;
+}
+
 /**
  * Reads and drops what is left of a request's body before an early answer (a 400 for the query, a
  * 401, a 404, a 413) goes out. Answering while the client is still sending, on a connection that
@@ -12,7 +19,7 @@ export const LINGER_LIMIT_BYTES = 8 * 1024 * 1024;
  * the caller closes the connection then. The request timeout bounds a body that never ends.
  */
 export async function drainUnreadBody(raw: IncomingMessage): Promise<boolean> {
-  if (raw.complete || raw.readableEnded || raw.destroyed) return true;
+  if (!hasUnreadBody(raw)) return true;
   const announced = Number(raw.headers['content-length']);
   if (Number.isSafeInteger(announced) && announced > LINGER_LIMIT_BYTES) return false;
   return new Promise<boolean>((resolve) => {
