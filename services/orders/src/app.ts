@@ -3,6 +3,7 @@ import { ConfigError, DataCipher, defineService } from '@mercato/kit';
 import { Type } from 'typebox';
 import { parseRates } from './domain/shipping.ts';
 import { ordersHandlers } from './handlers.ts';
+import { OrderWatch } from './order-watch.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { internalRoutes } from './routes/internal.routes.ts';
 import { orderRoutes } from './routes/orders.routes.ts';
@@ -43,15 +44,17 @@ export function ordersDefinition() {
         stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
         reservationTtlSeconds: Math.ceil((config.ORDERS_STEP_TIMEOUT_MS * 6) / 1000),
       });
-      return { store, saga, outbox, rates, upstreams: new Upstreams(serviceClient()), sweeper: new SagaSweeper(store, saga, log) };
+      const watch = new OrderWatch({ connectionString: database.pool.options.connectionString, log });
+      return { store, saga, outbox, rates, watch, upstreams: new Upstreams(serviceClient()), sweeper: new SagaSweeper(store, saga, log) };
     },
     subscriptions: ({ saga }) => ordersHandlers(saga),
-    routes(app, { store, saga, outbox, rates, upstreams }, { config, log }) {
+    routes(app, { store, saga, outbox, rates, upstreams, watch }, { config, log }) {
       const sandboxTokens = new Set<string>(SANDBOX_TEST_TOKENS);
       orderRoutes(app, {
         store,
         saga,
         upstreams,
+        watch,
         shipping: { rates, freeFrom: config.ORDERS_FREE_SHIPPING_FROM },
         currency: config.MERCATO_CURRENCY,
         log,
@@ -60,10 +63,12 @@ export function ordersDefinition() {
       adminRoutes(app, { store, outbox });
       internalRoutes(app, { store });
     },
-    async beforeListen({ sweeper }, { config }) {
+    async beforeListen({ sweeper, watch }, { config }) {
+      await watch.start();
       sweeper.start(config.ORDERS_SWEEP_INTERVAL_MS);
     },
-    async onStop({ sweeper }) {
+    async onStop({ sweeper, watch }) {
+      await watch.stop();
       await sweeper.stop();
     },
   });

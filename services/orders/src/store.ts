@@ -10,6 +10,9 @@ export interface HistoryEntry {
   detail?: string;
 }
 
+/** The channel an update that changes an order's status notifies on commit, with the order's id (see `OrderWatch`). */
+export const ORDER_SETTLED_CHANNEL = 'mercato_order_status';
+
 /** An order row as the saga and the routes see it. */
 export interface OrderRow {
   id: string;
@@ -222,7 +225,9 @@ export class OrderStore {
       );
     }
     // In SET, `status` is the value before this update: an entry without a status change records the one the order keeps.
-    const { rows } = await sql<Row>`update orders set ${sql.join(sets)} where id = ${id} returning *`.execute(tx);
+    // A status change wakes the requests waiting for this order once the transaction commits (pg_notify is transactional).
+    const notify = change.status === undefined ? sql`` : sql`, pg_notify(${ORDER_SETTLED_CHANNEL}, id::text) as notified`;
+    const { rows } = await sql<Row>`update orders set ${sql.join(sets)} where id = ${id} returning *${notify}`.execute(tx);
     const row = rows[0];
     if (!row) throw new Error(`order ${id} vanished`);
     return this.#toOrder(row);

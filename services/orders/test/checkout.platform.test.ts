@@ -116,6 +116,29 @@ describe('checkout', () => {
     assert.deepEqual(captures[0].amount, price(5500));
   });
 
+  it('GET /api/orders/{id}?wait= answers once the pending order settles, in one request; wait is 0–5 and nothing else is taken', async () => {
+    const shopper = await Shopper.register(base);
+    await shopper.add('MUG-1', 1);
+    const placed = await shopper.place('tok_visa');
+    assert.equal(placed.status, 202, JSON.stringify(placed.body));
+    const asked = performance.now();
+    const waited = await shopper.call('GET', `/api/orders/${placed.body.id}?wait=5`);
+    const tookMs = performance.now() - asked;
+    assert.equal(waited.status, 200, JSON.stringify(waited.body));
+    // The saga takes well under a second here; only a machine slowed to a crawl lets the wait run out.
+    if (waited.body.status === 'pending')
+      assert.ok(tookMs >= 4_900, `answered pending after ${Math.round(tookMs)} ms, before the wait ran out`);
+    else assert.equal(waited.body.status, 'confirmed', JSON.stringify(waited.body.history));
+    const settled = await shopper.call('GET', `/api/orders/${placed.body.id}?wait=5`);
+    assert.equal(settled.body.status, 'confirmed', 'a settled order is answered at once');
+    for (const query of ['wait=6', 'wait=-1', 'wait=soon', 'other=1']) {
+      const refused = await shopper.call('GET', `/api/orders/${placed.body.id}?${query}`);
+      assert.equal(refused.status, 400, `${query}: ${JSON.stringify(refused.body)}`);
+    }
+    const stranger = await Shopper.register(base);
+    assert.equal((await stranger.call('GET', `/api/orders/${placed.body.id}?wait=5`)).status, 404, 'waiting shows nobody else’s order');
+  });
+
   it('no card token is kept or queued anywhere after a checkout: orders, payments and the bus hold none', async () => {
     const shopper = await Shopper.register(base);
     await shopper.add('MUG-1', 1);

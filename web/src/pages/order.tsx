@@ -13,8 +13,10 @@ import { Failed, Loading } from '../ui/status.tsx';
 import { NotFoundPage } from './not-found.tsx';
 import { SignInNeeded } from './sign-in.tsx';
 
-/** While an order is being processed the page asks for it this often (API.md: it settles within seconds). */
+/** A confirmed order the shopper asked to cancel is asked for this often until it reads cancelled. */
 const FOLLOW_MS = 1_000;
+/** A pending order is asked for with `?wait=`: the answer comes when it settles (or after this many seconds), then again at once. */
+const WAIT_SECONDS = 5;
 
 /** A declined payment's lines come back into the cart shortly after the order reads cancelled: follow the count until they do. */
 async function followRestoredCart(): Promise<void> {
@@ -76,9 +78,9 @@ export function OrderPage({ params }: { params: Record<string, string> }) {
     if (!signedIn) return;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
+    const poll = async (wait: boolean) => {
       try {
-        const next = await api<Order>(`/api/orders/${encodeURIComponent(id)}`, { auth: true });
+        const next = await api<Order>(`/api/orders/${encodeURIComponent(id)}${wait ? `?wait=${WAIT_SECONDS}` : ''}`, { auth: true });
         if (stopped) return;
         setOrder(next);
         setError(undefined);
@@ -86,14 +88,16 @@ export function OrderPage({ params }: { params: Record<string, string> }) {
           if ((cart.get()?.itemCount ?? 0) === 0) void followRestoredCart();
         }
         const settled = next.status === 'shipped' || next.status === 'cancelled' || (next.status === 'confirmed' && !cancelAsked);
-        if (!settled) timer = setTimeout(poll, FOLLOW_MS);
+        if (settled) return;
+        const pending = next.status === 'pending';
+        timer = setTimeout(() => void poll(pending), pending ? 0 : FOLLOW_MS);
       } catch (e) {
         if (stopped) return;
         setError(e);
-        if ((e as { status?: number }).status !== 404) timer = setTimeout(poll, FOLLOW_MS * 3);
+        if ((e as { status?: number }).status !== 404) timer = setTimeout(() => void poll(false), FOLLOW_MS * 3);
       }
     };
-    void poll();
+    void poll(false);
     return () => {
       stopped = true;
       clearTimeout(timer);

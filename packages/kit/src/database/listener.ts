@@ -6,7 +6,8 @@ export interface ListenerOptions {
   channel: string;
   /** How the connection shows in `pg_stat_activity`. */
   applicationName: string;
-  onNotify: () => void;
+  /** Called with the notification's payload (empty when the sender gave none). */
+  onNotify: (payload: string) => void;
   /**
    * Runs on each new connection before it listens (the outbox relay takes its advisory lock there, which
    * lives and dies with the connection); false gives that connection up.
@@ -44,7 +45,7 @@ export class Listener {
     };
     client.on('error', dropped);
     client.on('end', dropped);
-    client.on('notification', () => onNotify());
+    client.on('notification', (message) => onNotify(message.payload ?? ''));
     try {
       await client.connect();
       if (prepare && !(await prepare(client))) {

@@ -3,6 +3,7 @@ import { type HttpApp, HttpProblem, requireUser, traceparentOf, transaction } fr
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { OrderProblems } from '../errors.ts';
+import type { OrderWatch } from '../order-watch.ts';
 import { type PlacementDeps, placeOrder } from '../placement.ts';
 import type { CheckoutSaga } from '../saga.ts';
 import type { OrderRow, OrderStore } from '../store.ts';
@@ -21,7 +22,19 @@ export const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** `wait`: while the order is pending, answer once it settles or after this many seconds (the gateway's upstream timeout is 10 s). */
+export const MAX_WAIT_SECONDS = 5;
+const OrderQuery = Type.Object(
+  {
+    wait: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_WAIT_SECONDS, description: 'seconds to wait for a pending order to settle' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export interface OrderRouteDeps extends PlacementDeps {
+  watch: OrderWatch;
   /** Whether a payment token is one the provider knows; others are refused at placement. */
   acceptsToken: (token: string) => boolean;
 }
@@ -82,8 +95,23 @@ export function orderRoutes(app: HttpApp, deps: OrderRouteDeps & { saga: Checkou
     return listAnswer(await deps.store.listByUser(user.userId, query.limit, afterCursor(query.cursor)));
   });
 
-  app.get('/api/orders/:id', { config: { access: 'user' }, schema: { params: OrderId } }, async (request) => {
-    return orderView(await visibleOrder(deps.store, request, request.params.id));
+  app.get('/api/orders/:id', { config: { access: 'user' }, schema: { params: OrderId, querystring: OrderQuery } }, async (request) => {
+    const { id } = request.params;
+    const waitMs = (request.query.wait ?? 0) * 1000;
+    if (waitMs === 0) return orderView(await visibleOrder(deps.store, request, id));
+    // Watching before the first read: a status change committed in between still wakes the wait.
+    const watch = deps.watch.watch(id);
+    try {
+      const until = performance.now() + waitMs;
+      let order = await visibleOrder(deps.store, request, id);
+      while (order.status === 'pending' && performance.now() < until) {
+        await watch.changed(until - performance.now());
+        order = (await deps.store.get(deps.store.db, id)) ?? order;
+      }
+      return orderView(order);
+    } finally {
+      watch.close();
+    }
   });
 
   app.post('/api/orders/:id/cancel', { config: { access: 'user' }, schema: { params: OrderId } }, async (request, reply) => {
