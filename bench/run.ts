@@ -38,6 +38,11 @@ const result = await scenario.run(args, progress).catch((error: unknown) => {
 process.stdout.write('\n');
 printTable(result.rows);
 process.stdout.write('\n');
+for (const table of result.tables ?? []) {
+  process.stdout.write(`${table.title}\n`);
+  printTable(table.rows);
+  process.stdout.write('\n');
+}
 for (const [key, value] of Object.entries(result.summary)) process.stdout.write(`${key}: ${value}\n`);
 
 const cpu = cpus();
@@ -47,6 +52,7 @@ const record = {
   startedAt: startedAt.toISOString(),
   machine: { cores: cpu.length, model: cpu[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
   rows: result.rows,
+  tables: result.tables ?? [],
   summary: result.summary,
 };
 await mkdir(resultsDir, { recursive: true });

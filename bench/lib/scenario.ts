@@ -12,4 +12,11 @@ export interface ScenarioResult {
   rows: Record<string, string | number>[];
   /** Ratios and other derived figures, printed after the table. */
   summary: Record<string, string | number>;
+  /** More tables, each printed under its title after the first one. */
+  tables?: Table[];
+}
+
+export interface Table {
+  title: string;
+  rows: Record<string, string | number>[];
 }

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { streamName } from '@mercato/kit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 import { positiveInteger, ratio } from '../lib/measure-targets.ts';
+import { CostProbe } from '../lib/order-costs.ts';
 import { withPlatform } from '../lib/platform.ts';
-import type { Scenario } from '../lib/scenario.ts';
+import type { Scenario, Table } from '../lib/scenario.ts';
 import { GENEROUS_RATE_LIMITS, json, registerShoppers } from '../lib/shoppers.ts';
 import { ms, percentile } from '../lib/stats.ts';
 
@@ -40,6 +44,8 @@ interface CheckoutFigures {
   p99Ms: number;
   /** Median time of each saga step. */
   stepP50Ms: Record<string, number>;
+  /** What an order costs (CPU, SQL, HTTP, bus messages) and each process's memory. */
+  costs: { tables: Table[]; summary: Record<string, string> };
 }
 
 /** Products with stock no run can exhaust, so every order should confirm. */
@@ -78,10 +84,12 @@ async function measureCheckout(
   gatewayUrl: string,
   bus: string,
   options: { shoppers: number; seconds: number; warmUpSeconds: number },
+  costs: CostProbe,
   progress: (line: string) => void,
 ): Promise<CheckoutFigures> {
   const skus = await stockTheShop(gatewayUrl);
   const tokens = await registerShoppers(gatewayUrl, options.shoppers);
+  await costs.idle();
   const pool = new Pool(gatewayUrl, { connections: options.shoppers * 2, keepAliveTimeout: 30_000 });
   const call = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => {
     const answer = await pool.request({
@@ -149,12 +157,17 @@ async function measureCheckout(
   await new Promise((resolve) => setTimeout(resolve, options.warmUpSeconds * 1000));
   measuring = true;
   const from = performance.now();
+  // Read while the shoppers go on, so the window's counters start with its first orders.
+  const begun = costs.begin();
   await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - from) / 1000;
+  await begun;
+  await costs.end();
   stopping = true;
   await Promise.all(loops);
   await pool.close();
+  await costs.afterRun();
   latencies.sort((a, b) => a - b);
   return {
     bus,
@@ -165,12 +178,54 @@ async function measureCheckout(
     p50Ms: ms(percentile(latencies, 50)),
     p99Ms: ms(percentile(latencies, 99)),
     stepP50Ms: Object.fromEntries([...stages].map(([step, values]) => [step, median(values)])),
+    costs: costs.report(confirmed),
   };
+}
+
+/** One row: a platform on `bus`, the shoppers, and what each order cost; a NATS row's stream is deleted after. */
+async function checkoutOnPlatform(
+  bus: string,
+  env: NodeJS.ProcessEnv,
+  options: { shoppers: number; seconds: number; warmUpSeconds: number },
+  progress: (line: string) => void,
+): Promise<CheckoutFigures> {
+  const natsUrl = bus === 'nats' ? process.env.NATS_URL : undefined;
+  const namespace = `bench${process.pid}`;
+  const busEnv = natsUrl ? { NATS_URL: natsUrl, MERCATO_BUS_NAMESPACE: namespace } : { NATS_URL: '' };
+  try {
+    return await withPlatform({ ...env, ...busEnv }, progress, async (platform, where) => {
+      const { accessToken } = await json<{ accessToken: string }>(`${platform.gatewayUrl}/api/auth/login`, { method: 'POST', body: ADMIN });
+      const costs = await CostProbe.open(
+        {
+          supervisorPid: platform.child.pid ?? 0,
+          prefix: where.prefix,
+          dataDir: where.dataDir,
+          bus: natsUrl ? 'nats' : 'pgboss',
+          adminToken: accessToken,
+          natsNamespace: namespace,
+        },
+        progress,
+      );
+      try {
+        return await measureCheckout(platform.gatewayUrl, bus, options, costs, progress);
+      } finally {
+        await costs.close();
+      }
+    });
+  } finally {
+    if (natsUrl) {
+      const nc = await connect({ servers: natsUrl });
+      await (await jetstreamManager(nc)).streams.delete(streamName(namespace)).catch(() => undefined);
+      await nc.close();
+    }
+  }
 }
 
 export const scenario: Scenario = {
   name: 'checkout',
-  description: 'virtual shoppers add to cart, place orders and poll until final: confirmed orders/s and place→confirmed latency',
+  description:
+    'virtual shoppers add to cart, place orders and poll until final: confirmed orders/s, place→confirmed latency, ' +
+    'what one order costs (CPU per process, SQL and transactions per database, HTTP requests, bus messages) and memory per process',
   options: '[--duration 20] [--shoppers 50] [--buses pgboss,nats] [--profile PROCESS:DIR]',
   async run(args, progress) {
     const { values } = parseArgs({
@@ -190,6 +245,8 @@ export const scenario: Scenario = {
       MERCATO_SEED: 'none',
       MERCATO_ADMIN_EMAIL: ADMIN.email,
       MERCATO_ADMIN_PASSWORD: ADMIN.password,
+      // The embedded PostgreSQL preloads pg_stat_statements, for the SQL statements per order.
+      MERCATO_PG_STAT_STATEMENTS: '1',
       ...(values.profile ? { MERCATO_CPU_PROFILE: values.profile } : {}),
     };
     const results: CheckoutFigures[] = [];
@@ -198,12 +255,7 @@ export const scenario: Scenario = {
         progress('nats row skipped: set NATS_URL (e.g. nats://127.0.0.1:4222) to measure the NATS adapter');
         continue;
       }
-      const busEnv = bus === 'nats' ? { NATS_URL: process.env.NATS_URL, MERCATO_BUS_NAMESPACE: `bench${process.pid}` } : { NATS_URL: '' };
-      results.push(
-        await withPlatform({ ...env, ...busEnv }, progress, (platform) =>
-          measureCheckout(platform.gatewayUrl, bus, { shoppers, seconds, warmUpSeconds: 5 }, progress),
-        ),
-      );
+      results.push(await checkoutOnPlatform(bus, env, { shoppers, seconds, warmUpSeconds: 5 }, progress));
     }
     const rows = results.map((r) => ({
       bus: r.bus,
@@ -218,7 +270,8 @@ export const scenario: Scenario = {
     const summary: Record<string, string | number> = {};
     const [first, second] = results;
     if (first && second) summary[`${second.bus}/${first.bus} confirmed/s`] = ratio(second.confirmedPerSecond, first.confirmedPerSecond);
+    for (const r of results) Object.assign(summary, r.costs.summary);
     summary.aim = '≥ 200 confirmed/s, p99 place→confirmed < 1000 ms';
-    return { rows, summary };
+    return { rows, summary, tables: results.flatMap((r) => r.costs.tables) };
   },
 };
