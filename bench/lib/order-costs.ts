@@ -41,7 +41,11 @@ export interface CostProbeOptions extends RunScope {
   /** For the gateway's `/metrics`, whose public port takes only user tokens. */
   adminToken: string;
   natsNamespace?: string;
+  /** How many of the most frequent SQL statements to list per order (0: none). */
+  topStatements?: number;
 }
+
+type StatementCalls = Awaited<ReturnType<SqlStats['statementCalls']>>;
 
 /**
  * What one confirmed order costs, measured around the checkout bench's window: CPU per process,
@@ -59,6 +63,8 @@ export class CostProbe {
   #before: Snapshot | undefined;
   #after: Snapshot | undefined;
   #busCounts: Map<string, number> | undefined;
+  #statementsBefore: StatementCalls;
+  #statementsAfter: StatementCalls;
 
   private constructor(options: CostProbeOptions, sql?: SqlStats, http?: ServiceMetrics, bus?: BusMessages) {
     this.#options = options;
@@ -98,6 +104,7 @@ export class CostProbe {
   async begin(): Promise<void> {
     const [snapshot] = await Promise.all([this.#snapshot(), this.#bus?.begin().catch(() => undefined)]);
     this.#before = snapshot;
+    if (this.#options.topStatements) this.#statementsBefore = await this.#sql?.statementCalls().catch(() => undefined);
   }
 
   /** The measured window ends. */
@@ -105,6 +112,7 @@ export class CostProbe {
     const [snapshot, busCounts] = await Promise.all([this.#snapshot(), this.#bus?.end().catch(() => undefined)]);
     this.#after = snapshot;
     this.#busCounts = busCounts;
+    if (this.#options.topStatements) this.#statementsAfter = await this.#sql?.statementCalls().catch(() => undefined);
   }
 
   /** The load has stopped (the shoppers finished their last orders). */
@@ -157,6 +165,8 @@ export class CostProbe {
     } else {
       summary[`${bus} bus messages per order`] = 'n/a';
     }
+    const top = this.#topStatementRows(confirmed);
+    if (top) tables.push({ title: `${bus}: the most frequent SQL statements per confirmed order`, rows: top });
     tables.push({
       title: `${bus}: memory per process, MiB (idle: stocked, before the load; after: the load stopped)`,
       rows: this.#memoryRows(),
@@ -193,6 +203,21 @@ export class CostProbe {
       'HTTP requests/order': http ? perOrder(sum(http.values())) : 'n/a',
     });
     return rows;
+  }
+
+  #topStatementRows(confirmed: number): Row[] | undefined {
+    const [before, after, limit] = [this.#statementsBefore, this.#statementsAfter, this.#options.topStatements ?? 0];
+    if (!before || !after || limit === 0) return undefined;
+    return [...after]
+      .map(([key, stat]) => ({ ...stat, calls: stat.calls - (before.get(key)?.calls ?? 0) }))
+      .filter((stat) => stat.calls > 0)
+      .sort((a, b) => b.calls - a.calls)
+      .slice(0, limit)
+      .map((stat) => ({
+        database: stat.database,
+        'calls/order': round(stat.calls / confirmed),
+        statement: stat.query.replace(/\s+/g, ' ').slice(0, 110),
+      }));
   }
 
   #memoryRows(): Row[] {

@@ -87,6 +87,22 @@ export class SqlStats {
     return { statements, transactions: byDatabase(transactions.rows) };
   }
 
+  /** Calls per statement text (normalised by pg_stat_statements), keyed by database and query id; undefined without the extension. */
+  async statementCalls(): Promise<Map<string, { database: string; query: string; calls: number }> | undefined> {
+    if (!this.#statements) return undefined;
+    const pattern = `${this.#prefix.replaceAll('_', '\\_')}\\_%`;
+    const { rows } = await this.#client.query<{ datname: string; queryid: string; query: string; calls: string }>(
+      'select d.datname, s.queryid::text, s.query, s.calls from pg_stat_statements s join pg_database d on d.oid = s.dbid where d.datname like $1',
+      [pattern],
+    );
+    return new Map(
+      rows.map((row) => [
+        `${row.datname}/${row.queryid}`,
+        { database: row.datname.slice(this.#prefix.length + 1), query: row.query, calls: Number(row.calls) },
+      ]),
+    );
+  }
+
   async close(): Promise<void> {
     await this.#client.end().catch(() => undefined);
   }

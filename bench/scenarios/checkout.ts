@@ -23,8 +23,14 @@ const median = (values: number[]): number =>
     ),
   );
 
-/** How often a shopper looks at a pending order, as a storefront's order page would. */
+/**
+ * How a shopper follows a pending order. `wait`, as the web app's order page does: `GET
+ * /api/orders/{id}?wait=5` answers when the order settles, asked again at once while it is pending.
+ * `poll`: a plain GET every 250 ms (how the bench followed orders before `?wait=` existed).
+ */
+type Follow = 'wait' | 'poll';
 const POLL_MS = 250;
+const WAIT_SECONDS = 5;
 /** The saga's steps as the order history names them, each timed from the one before. */
 const STEPS = ['stock reserved', 'payment authorized', 'stock committed', 'payment captured'] as const;
 
@@ -83,7 +89,7 @@ async function stockTheShop(gatewayUrl: string): Promise<string[]> {
 async function measureCheckout(
   gatewayUrl: string,
   bus: string,
-  options: { shoppers: number; seconds: number; warmUpSeconds: number },
+  options: { shoppers: number; seconds: number; warmUpSeconds: number; follow: Follow },
   costs: CostProbe,
   progress: (line: string) => void,
 ): Promise<CheckoutFigures> {
@@ -132,8 +138,9 @@ async function measureCheckout(
       }
       let order = placed.body;
       while (order.status === 'pending') {
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        order = (await call('GET', `/api/orders/${placed.body.id}`, token)).body ?? order;
+        if (options.follow === 'poll') await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        const query = options.follow === 'wait' ? `?wait=${WAIT_SECONDS}` : '';
+        order = (await call('GET', `/api/orders/${placed.body.id}${query}`, token)).body ?? order;
       }
       if (!measuring) continue;
       if (order.status === 'confirmed') {
@@ -186,7 +193,7 @@ async function measureCheckout(
 async function checkoutOnPlatform(
   bus: string,
   env: NodeJS.ProcessEnv,
-  options: { shoppers: number; seconds: number; warmUpSeconds: number },
+  options: { shoppers: number; seconds: number; warmUpSeconds: number; follow: Follow; topStatements: number },
   progress: (line: string) => void,
 ): Promise<CheckoutFigures> {
   const natsUrl = bus === 'nats' ? process.env.NATS_URL : undefined;
@@ -203,6 +210,7 @@ async function checkoutOnPlatform(
           bus: natsUrl ? 'nats' : 'pgboss',
           adminToken: accessToken,
           natsNamespace: namespace,
+          topStatements: options.topStatements,
         },
         progress,
       );
@@ -226,13 +234,15 @@ export const scenario: Scenario = {
   description:
     'virtual shoppers add to cart, place orders and poll until final: confirmed orders/s, place→confirmed latency, ' +
     'what one order costs (CPU per process, SQL and transactions per database, HTTP requests, bus messages) and memory per process',
-  options: '[--duration 20] [--shoppers 50] [--buses pgboss,nats] [--profile PROCESS:DIR]',
+  options: '[--duration 20] [--shoppers 50] [--buses pgboss,nats] [--follow wait|poll] [--statements N] [--profile PROCESS:DIR]',
   async run(args, progress) {
     const { values } = parseArgs({
       args,
       options: {
         duration: { type: 'string', default: '20' },
         shoppers: { type: 'string', default: '50' },
+        statements: { type: 'string', default: '0' },
+        follow: { type: 'string', default: 'wait' },
         buses: { type: 'string', default: 'pgboss,nats' },
         profile: { type: 'string' },
       },
@@ -240,6 +250,9 @@ export const scenario: Scenario = {
     const seconds = positiveInteger('duration', values.duration);
     const shoppers = positiveInteger('shoppers', values.shoppers);
     const buses = values.buses.split(',');
+    if (values.follow !== 'wait' && values.follow !== 'poll') throw new RangeError('--follow is wait or poll');
+    const follow: Follow = values.follow;
+    const topStatements = values.statements === '0' ? 0 : positiveInteger('statements', values.statements);
     const env = {
       ...GENEROUS_RATE_LIMITS,
       MERCATO_SEED: 'none',
@@ -255,7 +268,7 @@ export const scenario: Scenario = {
         progress('nats row skipped: set NATS_URL (e.g. nats://127.0.0.1:4222) to measure the NATS adapter');
         continue;
       }
-      results.push(await checkoutOnPlatform(bus, env, { shoppers, seconds, warmUpSeconds: 5 }, progress));
+      results.push(await checkoutOnPlatform(bus, env, { shoppers, seconds, warmUpSeconds: 5, follow, topStatements }, progress));
     }
     const rows = results.map((r) => ({
       bus: r.bus,
