@@ -9,6 +9,7 @@ import { installEdgeAuth } from './edge-auth.ts';
 import { legacyBase } from './legacy-upstream.ts';
 import { OpsMetrics } from './ops-metrics.ts';
 import { installRateLimits } from './rate-limits.ts';
+import { CACHED_LISTINGS, catalogListingRoutes } from './routes/catalog-listing.routes.ts';
 import { docsRoutes } from './routes/docs.routes.ts';
 import { healthRoutes, serviceCounts } from './routes/health.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
@@ -32,6 +33,8 @@ const GatewayConfig = Type.Object({
   MERCATO_OPS_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   /** How long a composed product page is reused for other shoppers; 0 composes every view. */
   GATEWAY_STOREFRONT_CACHE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+  /** How long the gateway reuses a catalog listing or search answer (API.md: listings show a change within 1 s); 0 forwards every one. */
+  GATEWAY_LISTING_CACHE_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 500 }),
   /** The built web app (`index.html`, `assets/`) the gateway serves at the page paths of API.md. */
   MERCATO_WEB_DIR: Type.String({ minLength: 1, default: webDistDir }),
   /** The app Mercato replaces: every path neither the platform nor the web app owns is forwarded there. */
@@ -92,9 +95,11 @@ export function gatewayDefinition() {
       });
       healthRoutes(app, discovery);
       storefrontRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_STOREFRONT_CACHE_MS });
+      const cachesListings = config.GATEWAY_LISTING_CACHE_MS > 0;
+      if (cachesListings) catalogListingRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_LISTING_CACHE_MS });
       await docsRoutes(app, discovery, opsTokens);
       opsRoutes(app, discovery, opsTokens, opsMetrics);
-      proxyRoutes(app, discovery, serviceTokens);
+      proxyRoutes(app, discovery, serviceTokens, { readsServedElsewhere: cachesListings ? CACHED_LISTINGS : [] });
       await webAppRoutes(app, { dir: config.MERCATO_WEB_DIR, legacyBase: legacy });
     },
     async beforeListen({ opsMetrics }) {

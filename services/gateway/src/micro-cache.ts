@@ -34,6 +34,11 @@ export class MicroCache<V> {
     }
   }
 
+  /** Forgets every kept answer (loads under way still finish, and are kept). */
+  clear(): void {
+    this.#entries.clear();
+  }
+
   #store(key: string, value: V): void {
     this.#entries.delete(key);
     if (this.#entries.size >= this.#maxEntries) {

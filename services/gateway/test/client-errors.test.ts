@@ -58,6 +58,8 @@ before(async () => {
     GATEWAY_PORT: '0',
     MERCATO_REGISTRY_URL: registryUrl,
     MERCATO_RATE_LIMIT_ANON: '0',
+    // Every abuse below must reach the catalog: the gateway's listing cache would answer instead.
+    GATEWAY_LISTING_CACHE_MS: '0',
   });
   gatewayUrl = await gateway.start();
   const discovery = gateway.context.discovery;

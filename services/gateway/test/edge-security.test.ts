@@ -26,6 +26,8 @@ before(async () => {
       MERCATO_RATE_LIMIT_USER: '0',
       MERCATO_RATE_LIMIT_AUTH: '0',
       MERCATO_CORS_ORIGINS: 'https://shop.example',
+      // These tests follow a listing's call to the service that answers it: the gateway's listing cache would answer instead.
+      GATEWAY_LISTING_CACHE_MS: '0',
     },
   });
   gatewayUrl = platform.gatewayUrls[0] ?? '';

@@ -35,7 +35,8 @@ const identityInstances = () => platform.gateways[0]?.context.discovery?.instanc
 
 before(async () => {
   platform = await startSecurePlatform({
-    gatewayEnv: { MERCATO_RATE_LIMIT_ANON: '0', MERCATO_RATE_LIMIT_USER: '0', MERCATO_RATE_LIMIT_AUTH: '0' },
+    // The listing cache off: these tests follow a listing's call to the catalog, which would otherwise be answered by the gateway.
+    gatewayEnv: { MERCATO_RATE_LIMIT_ANON: '0', MERCATO_RATE_LIMIT_USER: '0', MERCATO_RATE_LIMIT_AUTH: '0', GATEWAY_LISTING_CACHE_MS: '0' },
   });
   gatewayUrl = platform.gatewayUrls[0] ?? '';
   // A rogue "identity": serves its own key set (no proof) and records whatever it is sent.

@@ -19,14 +19,25 @@ export async function upstreamHeaders(
 }
 
 const FORWARDED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Every public API path is forwarded to the service that owns it (server-side discovery). */
-export function proxyRoutes(app: HttpApp, discovery: Discovery, tokens: ServiceTokens | undefined): void {
+export function proxyRoutes(
+  app: HttpApp,
+  discovery: Discovery,
+  tokens: ServiceTokens | undefined,
+  options: { readsServedElsewhere?: readonly string[] } = {},
+): void {
+  const readsElsewhere = new Set(options.readsServedElsewhere ?? []);
   for (const { prefix, service } of ROUTE_TABLE) {
     const handler = async (request: FastifyRequest, reply: FastifyReply) =>
       forward(discovery, service, request, reply, request.url, { headers: await upstreamHeaders(request, service, tokens) });
     // Not OPTIONS: CORS preflights are the gateway's to answer (@fastify/cors), never a service's.
     // The query goes to the service, whose schema checks it.
-    for (const url of [prefix, `${prefix}/*`]) app.route({ method: FORWARDED_METHODS, url, handler, config: { anyQuery: true } });
+    for (const url of [prefix, `${prefix}/*`]) {
+      // Reads the gateway answers itself (the listing cache) are not forwarded; the path's writes are.
+      const method = readsElsewhere.has(url) ? WRITE_METHODS : FORWARDED_METHODS;
+      app.route({ method, url, handler, config: { anyQuery: true } });
+    }
   }
 }
