@@ -3,26 +3,10 @@ import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, 
 import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { type DeliveryHandler, type EventBus, retryDelayMs } from './event-bus.ts';
+import { PARTITIONS, partitionOf, streamName } from './nats-stream.ts';
 
-/**
- * Events are spread over this many partitions by a hash of their subject. Each consumer has one
- * durable pull consumer per partition with one unacknowledged message at a time: FIFO per subject
- * across every instance of the consumer, and partitions run in parallel. Fixed: changing it would
- * reorder events in flight.
- */
-export const PARTITIONS = 16;
 /** An unacknowledged delivery (its instance died mid-handler) is redelivered after this. */
 const ACK_WAIT_MS = 5_000;
-
-/** FNV-1a: stable across processes and versions, unlike anything built into the runtime. */
-export function partitionOf(subject: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < subject.length; i++) {
-    hash ^= subject.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % PARTITIONS;
-}
 
 /** `NATS_URL` set: NATS JetStream, one stream for all events, durable pull consumers per service. */
 export class NatsBus implements EventBus {
@@ -163,8 +147,4 @@ export class NatsBus implements EventBus {
       }
     }
   }
-}
-
-export function streamName(namespace: string): string {
-  return `${namespace.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_EVENTS`;
 }
