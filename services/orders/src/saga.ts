@@ -104,6 +104,9 @@ async function apply(
       : order;
   // Each command is typed by its own event; the outbox checks any event against its schema.
   const messages: readonly Sent<EventDefinition>[] = commands;
-  for (const { event, data } of messages) await outbox.publish(tx, event, { subject: order.id, data, traceparent });
+  await outbox.publishAll(
+    tx,
+    messages.map(({ event, data }) => ({ definition: event, input: { subject: order.id, data, traceparent } })),
+  );
   return updated;
 }

@@ -111,33 +111,40 @@ interface Row {
   updated_at: Date;
 }
 
-const toOrder = (r: Row, shippingAddress: Address): OrderRow => ({
-  id: r.id,
-  userId: r.user_id,
-  status: r.status,
-  cancelReason: r.cancel_reason,
-  lines: r.lines,
-  currency: r.currency,
-  subtotal: Number(r.subtotal),
-  shipping: Number(r.shipping),
-  total: Number(r.total),
-  shippingAddress,
-  paymentToken: r.payment_token,
-  paymentStatus: r.payment_status,
-  paymentBrand: r.payment_brand,
-  paymentLast4: r.payment_last4,
-  sagaStep: r.saga_step,
-  pendingReason: r.pending_reason,
-  awaitingStockRelease: r.awaiting_stock_release,
-  awaitingPaymentReturn: r.awaiting_payment_return,
-  paymentReturn: r.payment_return,
-  stepDeadline: r.step_deadline,
-  stepAttempts: r.step_attempts,
-  shipment: r.shipment,
-  history: r.history,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+/** `shippingAddress` is decrypted when first read: the saga reads an order at every reply and never looks at it. */
+const toOrder = (r: Row, decryptAddress: () => Address): OrderRow => {
+  let address: Address | undefined;
+  return {
+    id: r.id,
+    userId: r.user_id,
+    status: r.status,
+    cancelReason: r.cancel_reason,
+    lines: r.lines,
+    currency: r.currency,
+    subtotal: Number(r.subtotal),
+    shipping: Number(r.shipping),
+    total: Number(r.total),
+    get shippingAddress() {
+      address ??= decryptAddress();
+      return address;
+    },
+    paymentToken: r.payment_token,
+    paymentStatus: r.payment_status,
+    paymentBrand: r.payment_brand,
+    paymentLast4: r.payment_last4,
+    sagaStep: r.saga_step,
+    pendingReason: r.pending_reason,
+    awaitingStockRelease: r.awaiting_stock_release,
+    awaitingPaymentReturn: r.awaiting_payment_return,
+    paymentReturn: r.payment_return,
+    stepDeadline: r.step_deadline,
+    stepAttempts: r.step_attempts,
+    shipment: r.shipment,
+    history: r.history,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+};
 
 export interface NewOrder {
   id: string;
@@ -170,9 +177,9 @@ export class OrderStore {
   }
 
   #toOrder(r: Row): OrderRow {
-    const address = r.shipping_address_enc ? (JSON.parse(this.#cipher.decrypt(r.shipping_address_enc)) as Address) : r.shipping_address;
-    if (!address) throw new Error(`order ${r.id} has no shipping address`);
-    return toOrder(r, address);
+    const encrypted = r.shipping_address_enc;
+    if (!encrypted && !r.shipping_address) throw new Error(`order ${r.id} has no shipping address`);
+    return toOrder(r, () => (encrypted ? (JSON.parse(this.#cipher.decrypt(encrypted)) as Address) : (r.shipping_address as Address)));
   }
 
   #page(rows: Row[], limit: number): Page {

@@ -1,7 +1,7 @@
 import type { EventDefinition, EventEnvelope } from '@mercato/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { Static, TSchema } from 'typebox';
-import { Value } from 'typebox/value';
+import { Compile } from 'typebox/compile';
 import type { AnySchema } from '../database.ts';
 import { childTraceparent } from './trace-context.ts';
 import { uuidv7 } from './uuid-v7.ts';
@@ -11,6 +11,18 @@ export interface PublishInput<S extends TSchema> {
   data: Static<S>;
   /** The traceparent of the work that caused the event (an incoming request's header); a new trace otherwise. */
   traceparent?: string;
+}
+
+type Validator = { Check(value: unknown): boolean; Errors(value: unknown): Iterable<{ instancePath: string; message: string }> };
+/** Compiled once per event definition: checking each event with the interpreted `Value.Check` cost more than its insert. */
+const validators = new WeakMap<TSchema, Validator>();
+function validatorOf(schema: TSchema): Validator {
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = Compile(schema) as unknown as Validator;
+    validators.set(schema, validator);
+  }
+  return validator;
 }
 
 /**
@@ -39,28 +51,44 @@ export class Outbox {
     definition: EventDefinition<T, S>,
     inputs: readonly PublishInput<S>[],
   ): Promise<EventEnvelope<Static<S>>[]> {
-    const envelopes = inputs.map((input) => {
-      if (!Value.Check(definition.data, input.data)) {
-        const [first] = Value.Errors(definition.data, input.data);
-        throw new Error(`${definition.type} data is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown'}`);
-      }
-      const envelope: EventEnvelope<Static<S>> = {
-        id: uuidv7(),
-        type: definition.type,
-        source: this.#source,
-        time: new Date().toISOString(),
-        subject: input.subject,
-        traceparent: childTraceparent(input.traceparent),
-        data: input.data,
-      };
-      return envelope;
-    });
-    if (envelopes.length === 0) return [];
-    // unnest keeps the array order, so `seq` (and so publish order) follows the input order.
-    await sql`insert into mercato_outbox (id, subject, envelope)
-              select * from unnest(${envelopes.map((e) => e.id)}::uuid[], ${envelopes.map((e) => e.subject)}::text[], ${envelopes.map((e) => JSON.stringify(e))}::jsonb[])`.execute(
-      tx,
-    );
+    const envelopes = inputs.map((input) => this.#envelope(definition, input));
+    await insert(tx, envelopes);
     return envelopes;
   }
+
+  /** Events of any types in one statement, in the given order: the commands one decision sends. */
+  async publishAll(
+    tx: Kysely<AnySchema>,
+    events: readonly { definition: EventDefinition; input: PublishInput<TSchema> }[],
+  ): Promise<EventEnvelope[]> {
+    const envelopes = events.map(({ definition, input }) => this.#envelope(definition, input));
+    await insert(tx, envelopes);
+    return envelopes;
+  }
+
+  #envelope<T extends string, S extends TSchema>(definition: EventDefinition<T, S>, input: PublishInput<S>): EventEnvelope<Static<S>> {
+    const validator = validatorOf(definition.data);
+    if (!validator.Check(input.data)) {
+      const [first] = validator.Errors(input.data);
+      throw new Error(`${definition.type} data is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown'}`);
+    }
+    return {
+      id: uuidv7(),
+      type: definition.type,
+      source: this.#source,
+      time: new Date().toISOString(),
+      subject: input.subject,
+      traceparent: childTraceparent(input.traceparent),
+      data: input.data,
+    };
+  }
+}
+
+async function insert(tx: Kysely<AnySchema>, envelopes: readonly EventEnvelope[]): Promise<void> {
+  if (envelopes.length === 0) return;
+  // unnest keeps the array order, so `seq` (and so publish order) follows the input order.
+  await sql`insert into mercato_outbox (id, subject, envelope)
+            select * from unnest(${envelopes.map((e) => e.id)}::uuid[], ${envelopes.map((e) => e.subject)}::text[], ${envelopes.map((e) => JSON.stringify(e))}::jsonb[])`.execute(
+    tx,
+  );
 }
