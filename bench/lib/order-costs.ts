@@ -38,6 +38,8 @@ interface Snapshot {
 export interface CostProbeOptions extends RunScope {
   dataDir: string;
   bus: 'pgboss' | 'nats';
+  /** What the tables' titles and the summary's keys name the run by (default: the bus). */
+  label?: string;
   /** For the gateway's `/metrics`, whose public port takes only user tokens. */
   adminToken: string;
   natsNamespace?: string;
@@ -132,6 +134,7 @@ export class CostProbe {
   /** The three tables, and the CPU the whole run used in the window (the check that the table adds up). */
   report(confirmed: number): { tables: Table[]; summary: Record<string, string> } {
     const bus = this.#options.bus;
+    const label = this.#options.label ?? bus;
     const tables: Table[] = [];
     const summary: Record<string, string> = {};
     const { before, after } = { before: this.#before, after: this.#after };
@@ -141,12 +144,12 @@ export class CostProbe {
       const transactions = delta(before.sql?.transactions, after.sql?.transactions);
       const http = delta(before.http, after.http);
       tables.push({
-        title: `${bus}: cost per confirmed order in the measured window (${confirmed} orders)`,
+        title: `${label}: cost per confirmed order in the measured window (${confirmed} orders)`,
         rows: this.#costRows(confirmed, cpu, statements, transactions, http),
       });
       const windowMs = after.at - before.at;
       const cores = availableParallelism();
-      summary[`${bus} CPU used in the window`] =
+      summary[`${label} CPU used in the window`] =
         `${Math.round((sum(cpu.values()) / windowMs) * 100)}% of ${cores * 100}% (${cores} cores), over ${round(windowMs / 1000, 1)} s`;
     }
     if (this.#bus) {
@@ -161,14 +164,14 @@ export class CostProbe {
       const rows = counts
         ? [...[...counts].map(([name, n]) => row(name, n)), row('total', sum(counts.values()))]
         : [row('total', undefined)];
-      tables.push({ title: `${bus}: bus ${unit} per confirmed order in the measured window`, rows });
+      tables.push({ title: `${label}: bus ${unit} per confirmed order in the measured window`, rows });
     } else {
-      summary[`${bus} bus messages per order`] = 'n/a';
+      summary[`${label} bus messages per order`] = 'n/a';
     }
     const top = this.#topStatementRows(confirmed);
-    if (top) tables.push({ title: `${bus}: the most frequent SQL statements per confirmed order`, rows: top });
+    if (top) tables.push({ title: `${label}: the most frequent SQL statements per confirmed order`, rows: top });
     tables.push({
-      title: `${bus}: memory per process, MiB (idle: stocked, before the load; after: the load stopped)`,
+      title: `${label}: memory per process, MiB (idle: stocked, before the load; after: the load stopped)`,
       rows: this.#memoryRows(),
     });
     return { tables, summary };

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { streamName } from '@mercato/kit';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -6,6 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 import { positiveInteger, ratio } from '../lib/measure-targets.ts';
 import { CostProbe } from '../lib/order-costs.ts';
+import { type SeededHistory, seedOrderHistoryInto } from '../lib/order-history.ts';
 import { withPlatform } from '../lib/platform.ts';
 import type { Scenario, Table } from '../lib/scenario.ts';
 import { GENEROUS_RATE_LIMITS, json, registerShoppers } from '../lib/shoppers.ts';
@@ -42,6 +43,8 @@ interface OrderAnswer {
 
 interface CheckoutFigures {
   bus: string;
+  /** The history the store held before the shoppers (`--history`); none on the empty store. */
+  history?: SeededHistory;
   confirmedPerSecond: number;
   confirmed: number;
   cancelled: number;
@@ -189,18 +192,24 @@ async function measureCheckout(
   };
 }
 
-/** One row: a platform on `bus`, the shoppers, and what each order cost; a NATS row's stream is deleted after. */
+/**
+ * One row: a platform on `bus`, the shoppers, and what each order cost; a NATS row's stream is deleted
+ * after. With `history`, the platform's databases get that many settled orders once `mercato up` has
+ * migrated them, before the shop is stocked (bench/lib/order-history.ts); `label` names the row's tables.
+ */
 async function checkoutOnPlatform(
   bus: string,
   env: NodeJS.ProcessEnv,
   options: { shoppers: number; seconds: number; warmUpSeconds: number; follow: Follow; topStatements: number },
   progress: (line: string) => void,
+  run: { label: string; history?: { orders: number; dataKey: string } },
 ): Promise<CheckoutFigures> {
   const natsUrl = bus === 'nats' ? process.env.NATS_URL : undefined;
   const namespace = `bench${process.pid}`;
   const busEnv = natsUrl ? { NATS_URL: natsUrl, MERCATO_BUS_NAMESPACE: namespace } : { NATS_URL: '' };
   try {
     return await withPlatform({ ...env, ...busEnv }, progress, async (platform, where) => {
+      const history = run.history ? await seedOrderHistoryInto(where, run.history.orders, run.history.dataKey, progress) : undefined;
       const { accessToken } = await json<{ accessToken: string }>(`${platform.gatewayUrl}/api/auth/login`, { method: 'POST', body: ADMIN });
       const costs = await CostProbe.open(
         {
@@ -208,6 +217,7 @@ async function checkoutOnPlatform(
           prefix: where.prefix,
           dataDir: where.dataDir,
           bus: natsUrl ? 'nats' : 'pgboss',
+          label: run.label,
           adminToken: accessToken,
           natsNamespace: namespace,
           topStatements: options.topStatements,
@@ -215,7 +225,7 @@ async function checkoutOnPlatform(
         progress,
       );
       try {
-        return await measureCheckout(platform.gatewayUrl, bus, options, costs, progress);
+        return { ...(await measureCheckout(platform.gatewayUrl, bus, options, costs, progress)), history };
       } finally {
         await costs.close();
       }
@@ -234,7 +244,8 @@ export const scenario: Scenario = {
   description:
     'virtual shoppers add to cart, place orders and poll until final: confirmed orders/s, place→confirmed latency, ' +
     'what one order costs (CPU per process, SQL and transactions per database, HTTP requests, bus messages) and memory per process',
-  options: '[--duration 20] [--shoppers 50] [--buses pgboss,nats] [--follow wait|poll] [--statements N] [--profile PROCESS:DIR]',
+  options:
+    '[--duration 20] [--shoppers 50] [--buses pgboss,nats] [--follow wait|poll] [--statements N] [--history N] [--profile PROCESS:DIR]',
   async run(args, progress) {
     const { values } = parseArgs({
       args,
@@ -244,6 +255,7 @@ export const scenario: Scenario = {
         statements: { type: 'string', default: '0' },
         follow: { type: 'string', default: 'wait' },
         buses: { type: 'string', default: 'pgboss,nats' },
+        history: { type: 'string', default: '0' },
         profile: { type: 'string' },
       },
     });
@@ -253,6 +265,11 @@ export const scenario: Scenario = {
     if (values.follow !== 'wait' && values.follow !== 'poll') throw new RangeError('--follow is wait or poll');
     const follow: Follow = values.follow;
     const topStatements = values.statements === '0' ? 0 : positiveInteger('statements', values.statements);
+    // Issue 9: each bus is measured on the empty store, then on a store holding this many orders of history.
+    const historyOrders = values.history === '0' ? 0 : positiveInteger('history', values.history);
+    const historyName = `${historyOrders.toLocaleString('en')} orders of history`;
+    // The platform's data key, set by the bench so that the history's addresses are encrypted as the orders service reads them.
+    const dataKey = randomBytes(32).toString('base64');
     const env = {
       ...GENEROUS_RATE_LIMITS,
       MERCATO_SEED: 'none',
@@ -261,6 +278,7 @@ export const scenario: Scenario = {
       // The embedded PostgreSQL preloads pg_stat_statements, for the SQL statements per order.
       MERCATO_PG_STAT_STATEMENTS: '1',
       ...(values.profile ? { MERCATO_CPU_PROFILE: values.profile } : {}),
+      ...(historyOrders ? { MERCATO_DATA_KEY: dataKey } : {}),
     };
     const results: CheckoutFigures[] = [];
     for (const bus of buses) {
@@ -268,10 +286,22 @@ export const scenario: Scenario = {
         progress('nats row skipped: set NATS_URL (e.g. nats://127.0.0.1:4222) to measure the NATS adapter');
         continue;
       }
-      results.push(await checkoutOnPlatform(bus, env, { shoppers, seconds, warmUpSeconds: 5, follow, topStatements }, progress));
+      const options = { shoppers, seconds, warmUpSeconds: 5, follow, topStatements };
+      if (!historyOrders) {
+        results.push(await checkoutOnPlatform(bus, env, options, progress, { label: bus }));
+        continue;
+      }
+      results.push(await checkoutOnPlatform(bus, env, options, progress, { label: `${bus}, empty store` }));
+      results.push(
+        await checkoutOnPlatform(bus, env, options, progress, {
+          label: `${bus}, ${historyName}`,
+          history: { orders: historyOrders, dataKey },
+        }),
+      );
     }
     const rows = results.map((r) => ({
       bus: r.bus,
+      ...(historyOrders ? { store: r.history ? historyName : 'empty' } : {}),
       'confirmed/s': r.confirmedPerSecond,
       confirmed: r.confirmed,
       cancelled: r.cancelled,
@@ -281,10 +311,21 @@ export const scenario: Scenario = {
       ...Object.fromEntries(Object.entries(r.stepP50Ms).map(([step, value]) => [`${step} p50 ms`, value])),
     }));
     const summary: Record<string, string | number> = {};
-    const [first, second] = results;
+    const empty = results.filter((r) => !r.history);
+    const [first, second] = empty;
     if (first && second) summary[`${second.bus}/${first.bus} confirmed/s`] = ratio(second.confirmedPerSecond, first.confirmedPerSecond);
+    for (const r of results) {
+      const before = empty.find((e) => e.bus === r.bus);
+      if (!r.history || !before) continue;
+      const { orders, inboxRows, seconds: seeded } = r.history;
+      summary[`${r.bus} history`] =
+        `${orders.toLocaleString('en')} orders and ${inboxRows.toLocaleString('en')} inbox rows (per table: the history table above), seeded and vacuum-analyzed in ${seeded} s`;
+      summary[`${r.bus} history/empty confirmed/s`] = ratio(r.confirmedPerSecond, before.confirmedPerSecond);
+      summary[`${r.bus} history/empty place→confirmed p50`] = ratio(r.p50Ms, before.p50Ms);
+    }
     for (const r of results) Object.assign(summary, r.costs.summary);
     summary.aim = '≥ 200 confirmed/s, p99 place→confirmed < 1000 ms';
-    return { rows, summary, tables: results.flatMap((r) => r.costs.tables) };
+    if (historyOrders) summary['history aim'] = 'history/empty confirmed/s ≥ 0.90 (issue 9: within 10% of the empty store)';
+    return { rows, summary, tables: results.flatMap((r) => [...(r.history ? [r.history.table] : []), ...r.costs.tables]) };
   },
 };

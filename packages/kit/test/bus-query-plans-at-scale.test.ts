@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { EventEnvelope } from '@mercato/contracts';
+import { seedInboxHistory } from '../../../bench/lib/history/inbox.ts';
 import { installBusMetrics } from '../src/bus/bus-metrics.ts';
 import { deadLetterRoutes } from '../src/bus/dead-letters.routes.ts';
 import {
@@ -53,10 +54,8 @@ const handled: number[] = [];
 
 async function seed(): Promise<void> {
   const db = recorder.database.db;
-  await sql`
-    insert into mercato_inbox (consumer, event_id, handled_at)
-    select 'orders', (lpad(to_hex((extract(epoch from at) * 1000)::bigint), 12, '0') || '7' || substr(md5(i::text), 1, 3) || '8' || substr(md5(i::text), 4, 15))::uuid, at
-    from (select i, now() - (${HANDLED} - i) * interval '16 seconds' as at from generate_series(1, ${HANDLED}) i) handled`.execute(db);
+  // Shared with the checkout bench's `--history` (bench/lib/history/inbox.ts).
+  await seedInboxHistory(db, { consumer: 'orders', events: HANDLED, everySeconds: 16, endedSecondsAgo: 0 });
   await sql`
     insert into mercato_outbox (id, subject, envelope, created_at)
     select id, subject, jsonb_build_object('id', id, 'type', ${ThingHappened.type}::text, 'source', 'orders', 'time', now(), 'subject', subject,

@@ -15,6 +15,7 @@ import {
   type TableScan,
   type TestDatabase,
 } from '@mercato/kit/testing';
+import { seedReservationHistory } from '../../../bench/lib/history/inventory.ts';
 import { inventoryHandlers } from '../src/handlers.ts';
 import { ReservationSweeper } from '../src/reservation-sweeper.ts';
 import { InventoryStore } from '../src/store.ts';
@@ -40,40 +41,16 @@ let recorder: PlanRecorder;
 let store: InventoryStore;
 
 /**
- * The history in a few statements: reservations ~80 s apart over 200 days, with their orders' ids
- * (UUIDv7 of the time they were placed), committed but for the odd released, expired and failed one;
- * one or two lines each. The held ones' units are reserved in stock, as the store keeps them.
+ * The history (shared with the checkout bench's `--history`, bench/lib/history/inventory.ts):
+ * reservations ~80 s apart over 200 days, committed but for the odd released, expired and failed
+ * one, one or two lines each; the newest HELD held, the EXPIRED before them past their deadline.
  */
 async function seed(): Promise<void> {
-  await transaction(recorder.database.db, async (tx) => {
-    // The rows are consistent by construction: skip the foreign key checks of 300,000 lines (seconds).
-    await sql`set local session_replication_role = replica`.execute(tx);
-    await sql`insert into stock (sku, on_hand) select 'SKU-' || i, 1000 from generate_series(0, ${SKUS - 1}) i`.execute(tx);
-    await sql`
-      insert into reservations (id, status, reason, expires_at, created_at, updated_at)
-      select (lpad(to_hex((extract(epoch from at) * 1000)::bigint), 12, '0') || '7' || substr(md5(i::text), 1, 3) || '8' || substr(md5(i::text), 4, 15))::uuid::text,
-        case when i > ${RESERVATIONS - HELD - EXPIRED} then 'held'
-             when i % 50 = 0 then 'released' when i % 50 = 1 then 'expired' when i % 50 = 2 then 'failed' else 'committed' end,
-        case when i % 50 = 2 and i <= ${RESERVATIONS - HELD - EXPIRED} then 'out_of_stock' end,
-        -- Held ones expire in an hour (not the default two minutes), so on a busy machine none but the EXPIRED is due when the sweeper looks.
-        case when i > ${RESERVATIONS - HELD} then now() + interval '1 hour' else at + interval '120 seconds' end,
-        at, at
-      from (select i, now() - (${RESERVATIONS} - i) * interval '80 seconds' - interval '5 seconds' as at
-            from generate_series(1, ${RESERVATIONS}) i) history`.execute(tx);
-    await sql`
-      insert into reservation_lines (reservation_id, sku, quantity)
-      select id, 'SKU-' || ((i * 7 + line * 13) % ${SKUS}), 1 + (i + line) % 3
-      from (select id, row_number() over (order by created_at) as i from reservations) history, generate_series(0, 1) line
-      where line = 0 or i % 2 = 0`.execute(tx);
-    await sql`
-      update stock set reserved = held.quantity
-      from (select l.sku, sum(l.quantity) as quantity from reservations r join reservation_lines l on l.reservation_id = r.id
-            where r.status = 'held' group by l.sku) held
-      where stock.sku = held.sku`.execute(tx);
-    // One SKU nearly sold out, for a reservation that fails.
-    await sql`update stock set on_hand = reserved + 5 where sku = ${SCARCE}`.execute(tx);
-  });
-  await sql`vacuum analyze`.execute(recorder.database.db);
+  const db = recorder.database.db;
+  await seedReservationHistory(db, { reservations: RESERVATIONS, skus: SKUS, inFlight: { held: HELD, expired: EXPIRED } });
+  // One SKU nearly sold out, for a reservation that fails.
+  await sql`update stock set on_hand = reserved + 5 where sku = ${SCARCE}`.execute(db);
+  await sql`vacuum analyze`.execute(db);
 }
 
 /** The plans of `work`'s statements, listed in the test's diagnostics; fails on a sequential scan. */

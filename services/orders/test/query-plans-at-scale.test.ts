@@ -15,6 +15,7 @@ import {
   type TableScan,
   type TestDatabase,
 } from '@mercato/kit/testing';
+import { seedOrderHistory } from '../../../bench/lib/history/orders.ts';
 import { ordersHandlers } from '../src/handlers.ts';
 import { CheckoutSaga, shipOrder } from '../src/saga.ts';
 import { SagaSweeper } from '../src/saga-sweeper.ts';
@@ -51,51 +52,21 @@ let saga: CheckoutSaga;
 let outbox: Outbox;
 
 /**
- * The history, in a few statements: ids are UUIDv7 of their placing time (as `uuidv7()` makes them,
- * so id order is time order, which the lists rely on), ~80 s apart over the last 200 days. Idempotency
- * keys and cart claims are kept 48 h (the sweeper deletes older ones hourly), so the 200,000 of them
- * are spread over the last 49 h: the worst case of a shop taking every order of its history in two
- * days, and the hourly delete finds its oldest fiftieth.
+ * The history (shared with the checkout bench's `--history`, bench/lib/history/orders.ts): orders
+ * ~80 s apart over the last 200 days, ids UUIDv7 of their placing time (id order is time order, which
+ * the lists rely on). Idempotency keys and cart claims are kept 48 h (the sweeper deletes older ones
+ * hourly), so the 200,000 of them are spread over the last 49 h: the worst case of a shop taking every
+ * order of its history in two days, and the hourly delete finds its oldest fiftieth.
  */
 async function seed(): Promise<void> {
   const db = recorder.database.db;
-  const address = cipher.encrypt(JSON.stringify(ADDRESS));
-  await sql`
-    insert into orders (id, user_id, status, cancel_reason, lines, currency, subtotal, shipping, total, shipping_address_enc,
-                        payment_status, payment_brand, payment_last4, saga_step, shipment, history, created_at, updated_at)
-    select
-      (lpad(to_hex((extract(epoch from at) * 1000)::bigint), 12, '0') || '7' || substr(md5(i::text), 1, 3) || '8' || substr(md5(i::text), 4, 15))::uuid,
-      'user-' || (i % ${USERS}), status, case when status = 'cancelled' then 'payment_declined' end,
-      jsonb_build_array(jsonb_build_object('sku', 'SKU-' || (i % 5000), 'productId', md5('product' || (i % 5000))::uuid, 'name', 'Seeded product',
-        'unitPrice', jsonb_build_object('amount', price, 'currency', 'USD'), 'quantity', quantity)),
-      'USD', price * quantity, 499, price * quantity + 499, ${address},
-      case when status = 'cancelled' then 'declined' else 'captured' end, 'visa', '4242', 'done',
-      case when status = 'shipped' then '{"carrier":"UPS","trackingNumber":"1Z999"}'::jsonb end,
-      jsonb_build_array(jsonb_build_object('status', 'pending', 'at', at, 'detail', 'placed'),
-                        jsonb_build_object('status', case when status = 'cancelled' then 'cancelled' else 'confirmed' end, 'at', at)),
-      at, at
-    from (
-      select i, now() - (${ORDERS} - i) * interval '80 seconds' - interval '1 hour' as at,
-        1500 + (i % 5000) as price, 1 + (i % 3) as quantity,
-        case when i % 25 = 0 then 'cancelled' when i % 25 = 1 then 'confirmed' else 'shipped' end as status
-      from generate_series(1, ${ORDERS}) i
-    ) history`.execute(db);
-  // The newest orders wait for replies (deadline ahead); the OVERDUE before them are past their deadline.
-  await sql`
-    update orders set status = 'pending', payment_status = 'pending', shipment = null,
-      saga_step = (array['reserving', 'authorizing', 'committing', 'capturing'])[1 + n % 4],
-      step_deadline = now() + case when n > ${IN_FLIGHT} then interval '-5 seconds' else make_interval(secs => ${STEP_TIMEOUT_MS / 1000}) end
-    from (select id, row_number() over (order by id desc) as n from orders order by id desc limit ${IN_FLIGHT + OVERDUE}) newest
-    where orders.id = newest.id`.execute(db);
-  await sql`
-    insert into idempotency_keys (user_id, key, request_hash, order_id, created_at)
-    select user_id, md5(id::text), md5(user_id || id::text) || md5(id::text), id,
-           now() - interval '49 hours' * (1 - row_number() over (order by id) / ${ORDERS}::float8)
-    from orders`.execute(db);
-  await sql`
-    insert into cart_claims (user_id, cart_revision, order_id, created_at)
-    select user_id, md5(user_id) || '@' || (extract(epoch from created_at) * 1000000)::bigint, order_id, created_at
-    from idempotency_keys`.execute(db);
+  await seedOrderHistory(db, {
+    orders: ORDERS,
+    users: USERS,
+    shippingAddressEnc: cipher.encrypt(JSON.stringify(ADDRESS)),
+    keysOverHours: 49,
+    inFlight: { orders: IN_FLIGHT, overdue: OVERDUE, stepTimeoutSeconds: STEP_TIMEOUT_MS / 1000 },
+  });
   await sql`vacuum analyze`.execute(db);
 }
 

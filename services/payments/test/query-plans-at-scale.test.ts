@@ -15,6 +15,7 @@ import {
   type TableScan,
   type TestDatabase,
 } from '@mercato/kit/testing';
+import { historyOrderId as orderIdOf, seedPaymentHistory } from '../../../bench/lib/history/payments.ts';
 import type { Outcome } from '../src/domain/payment-intent.ts';
 import { paymentsHandlers } from '../src/handlers.ts';
 import { idempotencyKey } from '../src/providers/payment-provider.ts';
@@ -40,47 +41,13 @@ let database: TestDatabase;
 let recorder: PlanRecorder;
 let store: PaymentsStore;
 
-const orderIdOf = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-
 /**
- * The history in a few statements: intents ~80 s apart over 200 days, captured but for the odd
- * declined and voided one; their ledger rows and the sandbox's calls (keyed as the worker keys them).
+ * The history (shared with the checkout bench's `--history`, bench/lib/history/payments.ts): intents
+ * ~80 s apart over 200 days, captured but for the odd declined and voided one, with their ledger rows
+ * and the sandbox's calls; the newest WAITING authorized, the DUE before them owing a capture now.
  */
 async function seed(): Promise<void> {
-  await transaction(recorder.database.db, async (tx) => {
-    // The rows are consistent by construction: skip the foreign key checks of 400,000 ledger rows (seconds).
-    await sql`set local session_replication_role = replica`.execute(tx);
-    await sql`
-      insert into payment_intents (order_id, payment_id, status, target, amount, currency, provider, provider_ref, brand, last4,
-                                   failure_reason, failure_detail, next_operation, next_attempt_at, created_at, updated_at)
-      select '00000000-0000-4000-8000-' || lpad(i::text, 12, '0'), md5('payment' || i)::uuid, status,
-        case when status = 'declined' then 'authorized' when status = 'voided' then 'voided'
-             when i > ${INTENTS - WAITING} then 'authorized' else 'captured' end,
-        1500 + i % 5000, 'USD', 'sandbox', case when status <> 'declined' then 'sbx_auth_' || md5('ref' || i) end,
-        case when status <> 'declined' then 'visa' end, case when status <> 'declined' then '4242' end,
-        case when status = 'declined' then 'payment_declined' end, case when status = 'declined' then 'card_declined' end,
-        case when i > ${INTENTS - WAITING - DUE} and i <= ${INTENTS - WAITING} then 'capture' end,
-        case when i > ${INTENTS - WAITING - DUE} and i <= ${INTENTS - WAITING} then now() - interval '2 seconds' else at end,
-        at, at
-      from (select i, now() - (${INTENTS} - i) * interval '80 seconds' - interval '5 seconds' as at,
-              case when i > ${INTENTS - WAITING - DUE} then 'authorized'
-                   when i % 50 = 0 then 'declined' when i % 50 = 1 then 'voided' else 'captured' end as status
-            from generate_series(1, ${INTENTS}) i) history`.execute(tx);
-    await sql`
-      insert into payment_ledger (order_id, kind, amount, currency, provider_ref, at)
-      select order_id, kind, amount, currency, provider_ref, created_at
-      from payment_intents, unnest(case status when 'captured' then array['authorization', 'capture']
-                                               when 'voided' then array['authorization', 'void']
-                                               when 'authorized' then array['authorization'] end) kind
-      order by created_at, kind`.execute(tx);
-    await sql`
-      insert into sandbox_provider_calls (idempotency_key, operation, provider_ref, amount, outcome, created_at)
-      select 'payments:' || order_id || ':' || operation, operation, provider_ref, amount,
-             case operation when 'authorize' then jsonb_build_object('outcome', 'authorized', 'providerRef', provider_ref, 'brand', 'visa', 'last4', '4242')
-                            when 'capture' then '{"outcome":"captured"}' else '{"outcome":"voided"}' end, at
-      from (select order_id, case kind when 'authorization' then 'authorize' else kind end as operation, provider_ref, amount, at
-            from payment_ledger) calls`.execute(tx);
-  });
+  await seedPaymentHistory(recorder.database.db, { intents: INTENTS, inFlight: { waiting: WAITING, due: DUE } });
   await sql`vacuum analyze`.execute(recorder.database.db);
 }
 
