@@ -3,6 +3,7 @@ import type { EventBus } from './event-bus.ts';
 
 /**
  * NATS JetStream when `NATS_URL` is set, else pg-boss on `BUS_DATABASE_URL`, else no bus.
+ * `consumes`: the service subscribes to events (else it only publishes: `PgBossBus.connect`).
  *
  * Each adapter is imported only once it is selected: a process never loads the client it does not
  * use (the NATS client is 64 modules, pg-boss with cron-parser, luxon and OpenTelemetry's API about
@@ -12,6 +13,7 @@ export async function connectBus(
   config: { NATS_URL?: string; BUS_DATABASE_URL?: string; MERCATO_BUS_NAMESPACE: string },
   log: Logger,
   name: string,
+  options: { consumes: boolean },
 ): Promise<EventBus | undefined> {
   if (config.NATS_URL) {
     const { NatsBus } = await import('./nats-bus.ts');
@@ -19,7 +21,7 @@ export async function connectBus(
   }
   if (config.BUS_DATABASE_URL) {
     const { PgBossBus } = await import('./pgboss-bus.ts');
-    return PgBossBus.connect(config.BUS_DATABASE_URL, log);
+    return PgBossBus.connect(config.BUS_DATABASE_URL, log, { consumes: options.consumes });
   }
   return undefined;
 }

@@ -32,10 +32,19 @@ export class PgBossBus implements EventBus {
     this.#log = log;
   }
 
-  static async connect(connectionString: string, log: Logger, options: { poolSize?: number } = {}): Promise<PgBossBus> {
+  /**
+   * `consumes: false` (a service that only publishes) starts no LISTEN connection, no supervision
+   * and no cron clock: nothing works its queues, so nothing there needs waking or supervising (the
+   * consumers' instances do that), and its pool empties while it has nothing to publish, instead
+   * of holding two idle connections to the bus database for good.
+   */
+  static async connect(connectionString: string, log: Logger, options: { poolSize?: number; consumes?: boolean } = {}): Promise<PgBossBus> {
+    const consumes = options.consumes ?? true;
     const boss = new PgBoss({
       connectionString,
-      useListenNotify: true,
+      useListenNotify: consumes,
+      supervise: consumes,
+      schedule: consumes,
       max: options.poolSize ?? 6,
       application_name: 'mercato-bus',
       // Supervision finds jobs whose worker died (missed heartbeats) and retries them: check often.

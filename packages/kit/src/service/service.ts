@@ -119,7 +119,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
     context,
     async start() {
       if (database && definition.migrations) await migrateAll(database, definition.migrations, log);
-      bus.current = await connectBus(config, log, instanceId);
+      bus.current = await connectBus(config, log, instanceId, { consumes: consumers.size > 0 });
       if (bus.current && database && databaseUrl) {
         bus.relay = new OutboxRelay({ pool: database.pool, connectionString: databaseUrl, bus: bus.current, log });
         bus.relay.start();
