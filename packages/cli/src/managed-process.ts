@@ -10,6 +10,8 @@ const STABLE_AFTER_MS = 30_000;
 export interface ManagedProcessOptions {
   name: string;
   entry: string;
+  /** Node's and V8's flags for the child (its heap sizes: `child-memory.ts`). */
+  nodeFlags?: string[];
   env: NodeJS.ProcessEnv;
   nameWidth: number;
   jsonLogs: boolean;
@@ -48,7 +50,7 @@ export class ManagedProcess {
     // MERCATO_CPU_PROFILE=<process>:<folder> writes a V8 CPU profile of that process when it exits (benchmarks).
     const [profiled, profileDir] = (this.options.env.MERCATO_CPU_PROFILE ?? '').split(':');
     const profile = profiled === this.name && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const child = spawn(process.execPath, [...profile, this.options.entry], {
+    const child = spawn(process.execPath, [...(this.options.nodeFlags ?? []), ...profile, this.options.entry], {
       env: { ...this.options.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Its own process group: a Ctrl-C in the terminal reaches only the supervisor, which stops children in order.

@@ -3,6 +3,7 @@ import { CLI_CLIENT, GATEWAY_OPS_CLIENT, type SuppliedSecret } from '@mercato/co
 import { basicAuthorization, type ChildReadyMessage, type ClientCredentials, databaseUrlVariable } from '@mercato/kit';
 import { ensureWebBuilt } from '@mercato/web';
 import { request } from 'undici';
+import { childMemoryEnv, nodeFlagsFor } from './child-memory.ts';
 import { isPortFree } from './free-port.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { checkNodeVersion } from './node-version.ts';
@@ -161,7 +162,7 @@ export async function up(options: UpOptions): Promise<void> {
       adminUrl && toProvision.length > 0 ? await provisionServiceDatabases(adminUrl, prefix, toProvision) : new Map<string, string>();
     const busUrl = env.BUS_DATABASE_URL ?? databaseUrls.get('bus');
     say(env.NATS_URL ? `event bus: NATS JetStream at ${env.NATS_URL}` : `event bus: pg-boss in the ${prefix}_bus database`);
-    const childEnv: NodeJS.ProcessEnv = { ...env };
+    const childEnv: NodeJS.ProcessEnv = { ...env, ...childMemoryEnv(env) };
     delete childEnv.DATABASE_URL;
     // Every process but the registry calls others, so holds a client credential of its own.
     const clientIds = [...ALL_PROCESSES.filter((s) => s !== REGISTRY).map((s) => s.name), GATEWAY_OPS_CLIENT, CLI_CLIENT];
@@ -176,6 +177,7 @@ export async function up(options: UpOptions): Promise<void> {
       const managed = new ManagedProcess({
         name,
         entry: spec.entry,
+        nodeFlags: nodeFlagsFor(name, env),
         env: { ...childEnv, ...extra, MERCATO_INSTANCE_ID: `${spec.name}-${index + 1}` },
         nameWidth: NAME_WIDTH,
         jsonLogs,

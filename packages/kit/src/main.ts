@@ -1,3 +1,4 @@
+import { flushCompileCache } from 'node:module';
 import type { TProperties } from 'typebox';
 import { ConfigError } from './config.ts';
 import { createService, databaseUrlVariable, type Service, type ServiceDefinition } from './service/index.ts';
@@ -91,6 +92,10 @@ export async function runService<P extends TProperties, D, M extends URL | undef
       const message: ChildReadyMessage = { type: 'mercato:ready', service: definition.name, instanceId: service.context.instanceId, url };
       process.send(message);
     }
+    // Everything it runs is loaded now: with NODE_COMPILE_CACHE set (mercato up sets it), write the
+    // cache at once rather than at exit, which a killed process never reaches: the next start then
+    // strips no TypeScript (`packages/cli/src/child-memory.ts`). Nothing happens without it.
+    flushCompileCache();
   } catch (error) {
     // A stop during the start (app.close() under a listen) is not a failed start.
     if (stopRequested) return stop(stopRequested);
