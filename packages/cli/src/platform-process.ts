@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SUPERVISOR_NODE_FLAGS } from './child-memory.ts';
 
 const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
 
@@ -21,7 +22,8 @@ export interface PlatformProcess {
  * gateway is ready. Used by the whole-platform tests and the benchmarks.
  */
 export async function launchPlatform(env: NodeJS.ProcessEnv, args: string[] = [], timeoutMs = 120_000): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, [BIN, 'up', ...args], {
+  // With the flags `npm start` gives it, so what a test or a benchmark measures is what a user runs.
+  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, BIN, 'up', ...args], {
     env: { ...process.env, MERCATO_LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
