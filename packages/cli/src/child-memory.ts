@@ -29,8 +29,9 @@ const SEMI_SPACE_MIB = { requestPath: 8, quiet: 2 } as const;
  * The old generation's limit, in MiB, for the quiet processes only: their old space holds 25–40 MiB,
  * and 256 MiB bounds a leak (that process crashes and is restarted, instead of the machine paging).
  * Not for the request-path services: below 2 GiB V8 lets the old generation grow less between full
- * collections, and at 256 MiB the checkout bench measured twice their time in full collections for
- * ~70 MiB less PSS right after the load, which V8's memory reducer returns anyway once idle.
+ * collections: with 256 MiB on every service, one instrumented checkout bench paused 2.3 times as long
+ * in full collections for ~70 MiB less PSS right after the load, which V8's memory reducer returns
+ * anyway once idle (docs/adr/0021).
  */
 const QUIET_OLD_SPACE_MIB = 256;
 
