@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type ProcessEntry, type ProcessRole, processesOf } from '@mercato/contracts';
+import { type ProcessEntry, type ProcessRole, processesOf } from '@mercato/contracts/topology';
 
 /**
  * The processes `mercato up` runs, from the topology (`@mercato/contracts`), each with the file it

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import { CLI_CLIENT, GATEWAY_OPS_CLIENT, type SuppliedSecret } from '@mercato/contracts';
-import { basicAuthorization, type ChildReadyMessage, type ClientCredentials, databaseUrlVariable } from '@mercato/kit';
+import { CLI_CLIENT, GATEWAY_OPS_CLIENT, type SuppliedSecret } from '@mercato/contracts/topology';
+import { basicAuthorization, type ChildReadyMessage, type ClientCredentials, databaseUrlVariable } from '@mercato/kit/supervisor';
 import { ensureWebBuilt } from '@mercato/web';
-import { request } from 'undici';
 import { childMemoryEnv, nodeFlagsFor } from './child-memory.ts';
 import { isPortFree } from './free-port.ts';
 import { ManagedProcess } from './managed-process.ts';
@@ -12,7 +11,9 @@ import { type EmbeddedCluster, startEmbeddedPostgres } from './postgres/embedded
 import { provisionServiceDatabases } from './postgres/provision.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { clientSecretHashes, ensureSecrets, type PlatformSecrets } from './secrets.ts';
-import { seedModeOf, seedOnFirstStart } from './seed/first-start.ts';
+import { seedModeOf } from './seed/seed-mode.ts';
+import { seedOnFirstStart } from './seed/seed-on-first-start.ts';
+import { smallRequest } from './small-http.ts';
 import { ALL_PROCESSES, BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
 import { UserError } from './user-error.ts';
 
@@ -268,9 +269,8 @@ async function waitGatewayReady(url: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     try {
-      const response = await request(`${url}/health/ready`, { headersTimeout: 2_000 });
-      await response.body.dump();
-      if (response.statusCode === 200) return;
+      const response = await smallRequest(`${url}/health/ready`, { timeoutMs: 2_000 });
+      if (response.status === 200) return;
     } catch {
       // not listening yet
     }
@@ -302,15 +302,14 @@ function registryPort(value: string | undefined): string {
 async function forgetInstance(registryUrl: string, last: ChildReadyMessage | undefined, supervisor: ClientCredentials): Promise<void> {
   if (!last || !registryUrl || last.service === REGISTRY.name) return;
   try {
-    const list = await request(`${registryUrl}/instances?service=${last.service}`, { headersTimeout: 2_000 });
-    const { items } = (await list.body.json()) as { items: { id: string; url: string }[] };
+    const list = await smallRequest(`${registryUrl}/instances?service=${last.service}`, { timeoutMs: 2_000 });
+    const { items } = JSON.parse(list.body) as { items: { id: string; url: string }[] };
     for (const instance of items.filter((i) => i.url === last.url)) {
-      const response = await request(`${registryUrl}/instances/${instance.id}`, {
+      await smallRequest(`${registryUrl}/instances/${instance.id}`, {
         method: 'DELETE',
         headers: { authorization: basicAuthorization(supervisor) },
-        headersTimeout: 2_000,
+        timeoutMs: 2_000,
       });
-      await response.body.dump();
     }
   } catch {
     // The registry evicts it after its TTL anyway.

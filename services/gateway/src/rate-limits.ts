@@ -1,7 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import { CommonProblems, HttpProblem } from '@mercato/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
 
 export interface RateLimitBudgets {
   /** Requests per minute; 0 turns that limit off. */
@@ -41,7 +40,10 @@ const EXEMPT = /^\/(health\/|metrics$)/;
  * signed-in shopper is counted as a user. Over budget: 429 problem+json with `Retry-After`.
  */
 export async function installRateLimits(app: FastifyInstance, budgets: RateLimitBudgets, redisUrl: string | undefined): Promise<void> {
-  const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined;
+  // Loaded only with REDIS_URL: the embedded default counts in memory and need not hold ioredis (ADR 0021).
+  const redis = redisUrl
+    ? new (await import('ioredis')).Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+    : undefined;
   redis?.on('error', (error) => app.log.warn({ err: error }, 'rate-limit store (Redis) unreachable'));
   await app.register(rateLimit, {
     global: true,

@@ -1,3 +1,3 @@
+export { databaseUrlVariable } from './database-url-variable.ts';
 export * from './definition.ts';
 export { createService } from './service.ts';
-export { databaseUrlVariable } from './service-config.ts';

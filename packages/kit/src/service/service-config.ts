@@ -1,10 +1,6 @@
 import { type Static, type TObject, type TProperties, Type } from 'typebox';
 import { BaseConfig, loadConfig } from '../config.ts';
-
-/** `catalog` → `CATALOG_DATABASE_URL`. */
-export function databaseUrlVariable(service: string): string {
-  return `${service.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
-}
+import { databaseUrlVariable } from './database-url-variable.ts';
 
 const PostgresUrl = Type.String({ pattern: '^postgres(ql)?://' });
 
