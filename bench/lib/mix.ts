@@ -9,6 +9,12 @@ export interface MixEntry<U> {
   request(user: U, pick: <T>(items: readonly T[]) => T): { method: 'GET' | 'POST'; path: string; body?: unknown };
 }
 
+/** Called as the measured window opens and closes (e.g. to read each process's CPU time). */
+export interface MeasuredWindow {
+  begin(): Promise<void>;
+  end(): Promise<void>;
+}
+
 export interface MixFigures {
   rows: Record<string, string | number>[];
   totalPerSecond: number;
@@ -26,7 +32,7 @@ export async function runMix<U extends { token?: string }>(
   origin: string,
   users: readonly U[],
   entries: readonly MixEntry<U>[],
-  options: { seconds: number; warmUpSeconds: number },
+  options: { seconds: number; warmUpSeconds: number; window?: MeasuredWindow },
 ): Promise<MixFigures> {
   const pool = new Pool(origin, { connections: users.length, pipelining: 1, keepAliveTimeout: 30_000 });
   const totalWeight = entries.reduce((sum, e) => sum + e.weight, 0);
@@ -71,11 +77,13 @@ export async function runMix<U extends { token?: string }>(
 
   const loops = users.map(loop);
   await new Promise((resolve) => setTimeout(resolve, options.warmUpSeconds * 1000));
+  await options.window?.begin();
   measuring = true;
   const measuredFrom = performance.now();
   await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - measuredFrom) / 1000;
+  await options.window?.end();
   stopping = true;
   await Promise.all(loops);
   await pool.close();

@@ -3,7 +3,8 @@ import { startCeiling } from '../lib/ceiling.ts';
 import { positiveInteger, ratio } from '../lib/measure-targets.ts';
 import { type MixEntry, type MixFigures, runMix } from '../lib/mix.ts';
 import { withPlatform } from '../lib/platform.ts';
-import type { Scenario } from '../lib/scenario.ts';
+import { RequestCpu } from '../lib/request-cpu.ts';
+import type { Scenario, Table } from '../lib/scenario.ts';
 import { seedLargeCatalog } from '../lib/seed.ts';
 import { GENEROUS_RATE_LIMITS, json, registerShoppers } from '../lib/shoppers.ts';
 
@@ -65,7 +66,7 @@ async function runPhase(
   label: string,
   gatewayUrl: string,
   tokens: string[],
-  options: { seconds: number; warmUpSeconds: number },
+  options: { seconds: number; warmUpSeconds: number; window: RequestCpu },
   progress: (line: string) => void,
 ): Promise<MixFigures> {
   const store = await sampleStore(gatewayUrl, 10);
@@ -123,12 +124,21 @@ export const scenario: Scenario = {
 
     return withPlatform(env, progress, async (platform, where) => {
       const tokens = await registerShoppers(platform.gatewayUrl, connections);
+      const scope = { supervisorPid: platform.child.pid ?? 0, prefix: where.prefix };
+      const tables: Table[] = [];
+      const phase = async (label: string) => {
+        const window = new RequestCpu(scope);
+        const figures = await runPhase(label, platform.gatewayUrl, tokens, { ...timing, window }, progress);
+        const requests = figures.totalPerSecond * seconds;
+        tables.push({ title: `${label}: CPU per request by process in the measured window`, rows: window.rows(requests) });
+        return figures;
+      };
       const rows: Record<string, string | number>[] = [];
       const summary: Record<string, string | number> = { 'ceiling req/s': ceilingFigures.totalPerSecond };
       const ceilingRow = ceilingFigures.rows[0];
       if (ceilingRow) rows.push({ catalog: '-', ...ceilingRow });
       if (catalogs.includes('demo')) {
-        const demo = await runPhase('demo store', platform.gatewayUrl, tokens, timing, progress);
+        const demo = await phase('demo store');
         rows.push(...demo.rows);
         summary['demo mix req/s'] = demo.totalPerSecond;
         summary['demo mix p99 ms'] = demo.p99Ms;
@@ -138,13 +148,13 @@ export const scenario: Scenario = {
         progress(`seeding ${products} more products…`);
         const seeded = await seedLargeCatalog(where, products, progress);
         summary[`seed ${products} products s`] = seeded.seconds;
-        const large = await runPhase(`${Math.round(products / 1000)}k catalog`, platform.gatewayUrl, tokens, timing, progress);
+        const large = await phase(`${Math.round(products / 1000)}k catalog`);
         rows.push(...large.rows);
         summary['large mix req/s'] = large.totalPerSecond;
         summary['large mix p99 ms'] = large.p99Ms;
         summary['large mix / ceiling'] = ratio(large.totalPerSecond, ceilingFigures.totalPerSecond);
       }
-      return { rows, summary };
+      return { rows, summary, tables };
     });
   },
 };
