@@ -115,34 +115,39 @@ export class CartStore {
     const cartId = cartIdOf(userId);
     // Creates the cart or locks it: concurrent writes to one cart queue here. The primary key is the only
     // unique index on carts (migration 0002), so `on conflict (id)` absorbs every conflict of two first adds.
-    await sql`insert into carts (id, user_id) values (${cartId}, ${userId})
-              on conflict (id) do update set updated_at = now()`.execute(tx);
-    await lockProduct(tx, product.productId);
-    const { rows: seenRows } = await sql<{
+    // Then the product's lock, in the same statement: selecting from the upsert's rows makes it run first.
+    await sql`with cart as (
+                insert into carts (id, user_id) values (${cartId}, ${userId})
+                on conflict (id) do update set updated_at = now()
+                returning id)
+              select pg_advisory_xact_lock(hashtextextended(${productLockKey(product.productId)}, 0)) from cart`.execute(tx);
+    // After the lock, in a statement of its own (so its snapshot sees an event committed while this add waited):
+    // what the catalog's events said of the product, and what the cart holds.
+    const { rows } = await sql<{
       name: string | null;
       unit_amount: string | null;
       currency: string | null;
-      archived: boolean;
-      fresh: boolean;
-    }>`select name, unit_amount, currency, archived, changed_at >= ${input.lookedUpAt} as fresh
-       from catalog_products where product_id = ${product.productId}`.execute(tx);
-    const seen = seenRows[0];
+      archived: boolean | null;
+      fresh: boolean | null;
+      lines: string;
+      present: boolean;
+    }>`select seen.name, seen.unit_amount, seen.currency, seen.archived, seen.changed_at >= ${input.lookedUpAt} as fresh,
+              counted.lines, counted.present
+       from (select count(*) as lines, coalesce(bool_or(sku = ${product.sku}), false) as present
+             from cart_lines where cart_id = ${cartId}) as counted
+       left join catalog_products as seen on seen.product_id = ${product.productId}`.execute(tx);
+    const row = rows[0];
     // Archived for good: the catalog never sells an archived product again.
-    if (seen?.archived) return 'unknown_sku';
-    const fresh = seen?.fresh ? seen : undefined;
+    if (row?.archived) return 'unknown_sku';
+    const fresh = row?.fresh ? row : undefined;
     const name = fresh?.name ?? product.name;
     const unitAmount = fresh?.unit_amount != null ? Number(fresh.unit_amount) : product.price.amount;
     const currency = fresh?.currency ?? product.price.currency;
-
-    const { rows: counted } = await sql<{ lines: string; present: boolean }>`
-      select count(*) as lines, coalesce(bool_or(sku = ${product.sku}), false) as present
-      from cart_lines where cart_id = ${cartId}`.execute(tx);
-    const count = counted[0];
-    if (count && !count.present && Number(count.lines) >= MAX_LINES) return 'cart_full';
+    if (row && !row.present && Number(row.lines) >= MAX_LINES) return 'cart_full';
 
     // Adds to the line in one statement; the condition refuses (no row back) a total over the limit.
     // A new add also refreshes the snapshot: it is as recent a look at the catalog as any.
-    const { rows } = await sql<{ quantity: number }>`
+    const { rows: written } = await sql<{ quantity: number }>`
       insert into cart_lines (cart_id, sku, product_id, name, unit_amount, currency, quantity)
       values (${cartId}, ${product.sku}, ${product.productId}, ${name}, ${unitAmount}, ${currency}, ${quantity})
       on conflict (cart_id, sku) do update
@@ -151,7 +156,7 @@ export class CartStore {
             unit_amount = excluded.unit_amount, currency = excluded.currency
         where cart_lines.quantity + excluded.quantity <= ${MAX_QUANTITY}
       returning quantity`.execute(tx);
-    return rows.length > 0 ? 'added' : 'line_full';
+    return written.length > 0 ? 'added' : 'line_full';
   }
 
   /** Sets a line's quantity, 0 removing it; false when the SKU is not in the cart. */
@@ -269,7 +274,9 @@ async function lockCart(tx: Kysely<AnySchema>, userId: string): Promise<string |
   return rows[0]?.id;
 }
 
-/** Serialises an add of a product with the catalog events about it (see `applyCatalogChange`). */
+/** The advisory lock that serialises an add of a product with the catalog events about it (see `applyCatalogChange`). */
+const productLockKey = (productId: string) => `cart.product:${productId}`;
+
 async function lockProduct(tx: Kysely<AnySchema>, productId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`cart.product:${productId}`}, 0))`.execute(tx);
+  await sql`select pg_advisory_xact_lock(hashtextextended(${productLockKey(productId)}, 0))`.execute(tx);
 }
