@@ -58,6 +58,12 @@ export interface PaymentView {
 const INTENT_COLUMNS = sql.raw(`order_id, payment_id, status, target, amount, currency, provider_ref, brand, last4,
   failure_reason, failure_detail, traceparent, next_operation`);
 
+/**
+ * Wakes the workers when the statement owes the provider a new call: a NOTIFY in the statement that
+ * made the step due (delivered at commit, and only then; identical ones of a transaction fold into one).
+ */
+const wakeWorkersIf = (wake: boolean) => (wake ? sql`, pg_notify(${WORK_CHANNEL}, '') as woke` : sql``);
+
 const stateOf = (row: IntentRow): IntentState => ({
   status: row.status,
   target: row.target,
@@ -103,7 +109,6 @@ export class PaymentsStore {
         row = await this.#retarget(tx, current, decision.target, traceparent);
       }
       await this.#publish(tx, orderId, row, decision.replies, traceparent);
-      if (row && row.next_operation !== null && row.next_operation !== current?.next_operation) await this.#notifyWorkers(tx);
       return;
     }
   }
@@ -246,12 +251,13 @@ export class PaymentsStore {
     traceparent: string | undefined,
   ): Promise<IntentRow | undefined> {
     const money = command.kind === 'authorize' ? command.amount : undefined;
+    const next = nextOperation(status, target);
     const { rows } = await sql<IntentRow>`
       insert into payment_intents (order_id, payment_id, status, target, amount, currency, provider, traceparent, next_operation)
       values (${orderId}, ${uuidv7()}, ${status}, ${target}, ${money?.amount ?? null}, ${money?.currency ?? null}, ${this.#provider},
-              ${traceparent ?? null}, ${nextOperation(status, target)})
+              ${traceparent ?? null}, ${next})
       on conflict (order_id) do nothing
-      returning ${INTENT_COLUMNS}`.execute(tx);
+      returning ${INTENT_COLUMNS}${wakeWorkersIf(next !== null)}`.execute(tx);
     return rows[0];
   }
 
@@ -268,7 +274,7 @@ export class PaymentsStore {
         next_attempt_at = case when ${fresh} then now() else next_attempt_at end,
         updated_at = now()
       where order_id = ${current.order_id}
-      returning ${INTENT_COLUMNS}`.execute(tx);
+      returning ${INTENT_COLUMNS}${wakeWorkersIf(fresh && next !== null)}`.execute(tx);
     const row = rows[0];
     if (!row) throw new Error(`payment intent ${current.order_id} vanished`);
     return row;
@@ -281,11 +287,6 @@ export class PaymentsStore {
     // The unique (order_id, kind) makes a second capture (or void, refund) fail this transaction, never count twice.
     await sql`insert into payment_ledger (order_id, kind, amount, currency, provider_ref)
       values (${row.order_id}, ${kind}, ${row.amount}, ${row.currency}, ${row.provider_ref})`.execute(tx);
-  }
-
-  async #notifyWorkers(tx: Kysely<AnySchema>): Promise<void> {
-    // Delivered at commit (and only then); identical notifications of one transaction are folded into one.
-    await sql`select pg_notify(${WORK_CHANNEL}, '')`.execute(tx);
   }
 
   /** Replies to the saga; `row` is undefined only for a refusal about an order payments never heard of. */
