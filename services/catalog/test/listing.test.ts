@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from '@mercato/kit';
 import { type Answer, type CatalogHarness, type Product, startCatalog } from './harness.ts';
 
 let catalog: CatalogHarness;
@@ -127,6 +128,21 @@ describe('filters and sorts', () => {
 });
 
 describe('caching', () => {
+  it('answers a listing again after a product changed straight in its table (a bulk seed, an operator), with the change', async () => {
+    const db = catalog.service.context.database?.db;
+    assert.ok(db);
+    const byPrice = async () => slugsOf((await list('q=audio&sort=price_asc')).body);
+    assert.deepEqual(await byPrice(), ['pocket-speaker', 'aurora-headphones']);
+    assert.deepEqual(await byPrice(), ['pocket-speaker', 'aurora-headphones'], 'the same answer when nothing was written');
+    await sql`update products set price_amount = 29900 where slug = 'pocket-speaker'`.execute(db);
+    try {
+      assert.deepEqual(await byPrice(), ['aurora-headphones', 'pocket-speaker']);
+    } finally {
+      await sql`update products set price_amount = 4900 where slug = 'pocket-speaker'`.execute(db);
+    }
+    assert.deepEqual(await byPrice(), ['pocket-speaker', 'aurora-headphones']);
+  });
+
   it('answers a list with an ETag and Cache-Control, and 304 to If-None-Match with it', async () => {
     const first = await list('sort=price_asc');
     const etag = String(first.headers.etag);
