@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { EventEnvelope } from '@mercato/contracts';
 import { seedInboxHistory } from '../../../bench/lib/history/inbox.ts';
 import { installBusMetrics } from '../src/bus/bus-metrics.ts';
@@ -16,17 +16,11 @@ import {
   subscription,
 } from '../src/index.ts';
 import {
-  assertNoSequentialScans,
   assertReads,
-  type CapturedPlan,
-  createTestDatabase,
-  describePlans,
   eventEnvelope,
-  migrateServiceSchema,
-  type PlanRecorder,
-  recordPlans,
-  type TableScan,
-  type TestDatabase,
+  indexedPlansOf,
+  type PlanRecordingDatabase,
+  planRecordingDatabase,
   tableScans,
 } from '../src/testing/index.ts';
 import { ThingHappened } from './bus/test-events.ts';
@@ -45,8 +39,7 @@ const OPEN_DEAD_LETTERS = 5;
 
 const log = createLogger({ service: 'kit', instance: 'test', level: 'silent' });
 
-let database: TestDatabase;
-let recorder: PlanRecorder;
+let recorder: PlanRecordingDatabase;
 let handler: ReturnType<typeof consumerHandler>;
 const outbox = new Outbox('orders');
 /** What the handler below was given, by `n`. */
@@ -74,21 +67,8 @@ async function seed(): Promise<void> {
   await sql`vacuum analyze`.execute(db);
 }
 
-/** The plans of `work`'s statements, listed in the test's diagnostics; fails on a sequential scan but of `allowed` tables. */
-async function indexedPlansOf(
-  t: TestContext,
-  work: () => Promise<unknown>,
-  allowed: Record<string, string> = {},
-): Promise<{ plans: CapturedPlan[]; scans: TableScan[] }> {
-  const plans = await recorder.plansOf(work);
-  for (const line of describePlans(plans)) t.diagnostic(line);
-  return { plans, scans: assertNoSequentialScans(plans, allowed) };
-}
-
 before(async () => {
-  database = await createTestDatabase('bus_plans');
-  recorder = await recordPlans(database.url);
-  await migrateServiceSchema(recorder.database);
+  recorder = await planRecordingDatabase('bus_plans');
   await seed();
   handler = consumerHandler({
     db: recorder.database.db,
@@ -106,8 +86,7 @@ before(async () => {
 });
 
 after(async () => {
-  await recorder?.close();
-  await database?.drop();
+  await recorder?.drop();
 });
 
 describe(`the bus tables with ${HANDLED.toLocaleString('en')} handled events and a backlog of ${BACKLOG.toLocaleString('en')}`, () => {
@@ -117,7 +96,7 @@ describe(`the bus tables with ${HANDLED.toLocaleString('en')} handled events and
       recorder.database.db,
     );
     const redelivered = { ...eventEnvelope(ThingHappened, 's', { n: 0 }), id: old[0]?.id ?? assert.fail() };
-    const { plans } = await indexedPlansOf(t, async () => {
+    const { plans } = await indexedPlansOf(t, recorder, async () => {
       // Deliveries arriving together are handled in one transaction, with one inbox insert (GroupCommit).
       await Promise.all([1, 2, 3, 4].map((n) => handler.handle({ event: eventEnvelope(ThingHappened, `s${n}`, { n }), attempt: 1 })));
       assert.equal(await handler.handleNow(redelivered), 'duplicate');
@@ -140,7 +119,7 @@ describe(`the bus tables with ${HANDLED.toLocaleString('en')} handled events and
   it('an invalid event and a last failed attempt go to the dead letters; an operator lists and replays the open ones', async (t) => {
     const app = createHttpApp({ log, metrics: createMetrics({ service: 'kit', instance: 'test' }) });
     deadLetterRoutes(app, recorder.database.db, async () => 'handled');
-    const { scans } = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       await handler.handle({ event: { id: 'not an event' }, attempt: 1 });
       await handler.handle({ event: eventEnvelope(ThingHappened, 'p', { n: 9, poison: true }), attempt: 5 });
       // `mercato dlq` (GET /internal/dead-letters, POST /internal/dead-letters/{id}/replay).
@@ -158,7 +137,7 @@ describe(`the bus tables with ${HANDLED.toLocaleString('en')} handled events and
   it("the bus metrics count the outbox's backlog and the open dead letters at each scrape", async (t) => {
     const metrics = createMetrics({ service: 'kit', instance: 'test' });
     installBusMetrics(metrics, recorder.database.pool);
-    await indexedPlansOf(t, () => metrics.registry.metrics(), {
+    await indexedPlansOf(t, recorder, () => metrics.registry.metrics(), {
       // The backlog's size and its oldest row's age are questions about every row of the outbox, which
       // holds only events not yet handed to the bus: a few rows but while the bus is away, and then
       // reading them is the measurement itself, once per scrape, never per order. (PostgreSQL counts
@@ -178,8 +157,8 @@ describe(`the bus tables with ${HANDLED.toLocaleString('en')} handled events and
       async subscribe() {},
       async close() {},
     };
-    const relay = new OutboxRelay({ pool: recorder.database.pool, connectionString: database.url, bus, log });
-    const { scans } = await indexedPlansOf(t, () => relay.flush());
+    const relay = new OutboxRelay({ pool: recorder.database.pool, connectionString: recorder.url, bus, log });
+    const { scans } = await indexedPlansOf(t, recorder, () => relay.flush());
     // The backlog and what the handlers above published.
     assert.equal(published, BACKLOG + 4);
     assertReads(scans, 'mercato_outbox', 'mercato_outbox_pkey');

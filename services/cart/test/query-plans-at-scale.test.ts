@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { OrderCancelled, PriceChanged, ProductDeleted } from '@mercato/contracts';
 import { consumerHandler, createLogger, Outbox, sql, transaction } from '@mercato/kit';
-import {
-  assertNoSequentialScans,
-  assertReads,
-  createTestDatabase,
-  describePlans,
-  eventEnvelope,
-  migrateServiceSchema,
-  type PlanRecorder,
-  recordPlans,
-  type TableScan,
-  type TestDatabase,
-} from '@mercato/kit/testing';
+import { assertReads, eventEnvelope, indexedPlansOf, type PlanRecordingDatabase, planRecordingDatabase } from '@mercato/kit/testing';
 import { cartHandlers } from '../src/handlers.ts';
 import { CartStore } from '../src/store.ts';
 
@@ -30,8 +19,7 @@ const PRODUCTS = 5_000;
 
 const log = createLogger({ service: 'cart', instance: 'test', level: 'silent' });
 
-let database: TestDatabase;
-let recorder: PlanRecorder;
+let recorder: PlanRecordingDatabase;
 let store: CartStore;
 
 /** The seeded product `n`'s id, as the seed makes it (md5 of its name, as a uuid). */
@@ -69,30 +57,20 @@ async function seed(): Promise<void> {
   await sql`vacuum analyze`.execute(recorder.database.db);
 }
 
-/** The plans of `work`'s statements, listed in the test's diagnostics; fails on a sequential scan. */
-async function indexedPlansOf(t: TestContext, work: () => Promise<unknown>): Promise<TableScan[]> {
-  const plans = await recorder.plansOf(work);
-  for (const line of describePlans(plans)) t.diagnostic(line);
-  return assertNoSequentialScans(plans);
-}
-
 before(async () => {
-  database = await createTestDatabase('cart_plans');
-  recorder = await recordPlans(database.url);
-  await migrateServiceSchema(recorder.database, new URL('../src/migrations/', import.meta.url));
+  recorder = await planRecordingDatabase('cart_plans', new URL('../src/migrations/', import.meta.url));
   store = new CartStore(recorder.database.db, 'USD', new Outbox('cart'));
   await seed();
 });
 
 after(async () => {
-  await recorder?.close();
-  await database?.drop();
+  await recorder?.drop();
 });
 
 describe(`the cart with ${CARTS.toLocaleString('en')} abandoned carts`, () => {
   it("a shopper's adds, changes and the order's read and emptying of the cart find it and its lines by the cart's key", async (t) => {
     const userId = `shopper-${randomUUID()}`;
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       // POST /api/cart/items (cart.routes.ts): the clock, then the add and the cart as it now is.
       for (const n of [17, 4242, 17]) {
         const lookedUpAt = await store.clock();
@@ -121,7 +99,7 @@ describe(`the cart with ${CARTS.toLocaleString('en')} abandoned carts`, () => {
     const changed = productOf(101);
     const archived = productOf(202);
     const restored = productOf(303);
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       await handler.handleNow(
         eventEnvelope(PriceChanged, changed.productId, {
           productId: changed.productId,

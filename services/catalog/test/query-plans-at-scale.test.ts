@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { Outbox, sql } from '@mercato/kit';
-import {
-  assertNoSequentialScans,
-  assertReads,
-  createTestDatabase,
-  describePlans,
-  migrateServiceSchema,
-  type PlanRecorder,
-  recordPlans,
-  type TableScan,
-  type TestDatabase,
-} from '@mercato/kit/testing';
+import { assertReads, indexedPlansOf, type PlanRecordingDatabase, planRecordingDatabase } from '@mercato/kit/testing';
 import { CatalogStore } from '../src/store.ts';
 
 // Issue 9: no statement on the order path reads a big table whole. The catalog's part is the by-SKU
@@ -24,8 +14,7 @@ import { CatalogStore } from '../src/store.ts';
 const PRODUCTS = 50_000;
 const CATEGORIES = ['audio', 'books', 'coffee', 'fitness', 'garden', 'home', 'kitchen', 'lighting', 'office', 'outdoor', 'soap', 'toys'];
 
-let database: TestDatabase;
-let recorder: PlanRecorder;
+let recorder: PlanRecordingDatabase;
 let store: CatalogStore;
 
 async function seed(): Promise<void> {
@@ -40,29 +29,19 @@ async function seed(): Promise<void> {
   await sql`vacuum analyze`.execute(db);
 }
 
-/** The plans of `work`'s statements, listed in the test's diagnostics; fails on a sequential scan. */
-async function indexedPlansOf(t: TestContext, work: () => Promise<unknown>): Promise<TableScan[]> {
-  const plans = await recorder.plansOf(work);
-  for (const line of describePlans(plans)) t.diagnostic(line);
-  return assertNoSequentialScans(plans);
-}
-
 before(async () => {
-  database = await createTestDatabase('catalog_plans');
-  recorder = await recordPlans(database.url);
-  await migrateServiceSchema(recorder.database, new URL('../src/migrations/', import.meta.url));
+  recorder = await planRecordingDatabase('catalog_plans', new URL('../src/migrations/', import.meta.url));
   store = new CatalogStore(recorder.database.db, new Outbox('catalog'));
   await seed();
 });
 
 after(async () => {
-  await recorder?.close();
-  await database?.drop();
+  await recorder?.drop();
 });
 
 describe(`the catalog with ${PRODUCTS.toLocaleString('en')} products`, () => {
   it("the by-SKU lookup of a cart's SKUs reads the products through the SKU index, for one SKU or a hundred", async (t) => {
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       assert.equal((await store.productsBySku(['SKU-17'])).length, 1);
       // A cart's most lines (API.md: 100), an archived product (SKU-50) and an unknown SKU among them.
       const skus = [...Array.from({ length: 98 }, (_, i) => `SKU-${i * 500 + 1}`), 'SKU-50', 'NO-SUCH-SKU'];
@@ -72,7 +51,7 @@ describe(`the catalog with ${PRODUCTS.toLocaleString('en')} products`, () => {
   });
 
   it("a product's page reads it by id or slug through their indexes", async (t) => {
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       const bySlug = (await store.productBySlug('product-4242')) ?? assert.fail();
       assert.equal((await store.productById(bySlug.id))?.sku, 'SKU-4242');
     });

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { CommitStock, ReleaseStock, ReserveStock } from '@mercato/contracts';
 import { consumerHandler, createLogger, Outbox, sql, transaction } from '@mercato/kit';
-import {
-  assertNoSequentialScans,
-  assertReads,
-  createTestDatabase,
-  describePlans,
-  eventEnvelope,
-  migrateServiceSchema,
-  type PlanRecorder,
-  recordPlans,
-  type TableScan,
-  type TestDatabase,
-} from '@mercato/kit/testing';
+import { assertReads, eventEnvelope, indexedPlansOf, type PlanRecordingDatabase, planRecordingDatabase } from '@mercato/kit/testing';
 import { seedReservationHistory } from '../../../bench/lib/history/inventory.ts';
 import { inventoryHandlers } from '../src/handlers.ts';
 import { ReservationSweeper } from '../src/reservation-sweeper.ts';
@@ -36,8 +25,7 @@ const SCARCE = 'SKU-9';
 
 const log = createLogger({ service: 'inventory', instance: 'test', level: 'silent' });
 
-let database: TestDatabase;
-let recorder: PlanRecorder;
+let recorder: PlanRecordingDatabase;
 let store: InventoryStore;
 
 /**
@@ -53,24 +41,14 @@ async function seed(): Promise<void> {
   await sql`vacuum analyze`.execute(db);
 }
 
-/** The plans of `work`'s statements, listed in the test's diagnostics; fails on a sequential scan. */
-async function indexedPlansOf(t: TestContext, work: () => Promise<unknown>): Promise<TableScan[]> {
-  const plans = await recorder.plansOf(work);
-  for (const line of describePlans(plans)) t.diagnostic(line);
-  return assertNoSequentialScans(plans);
-}
-
 before(async () => {
-  database = await createTestDatabase('inventory_plans');
-  recorder = await recordPlans(database.url);
-  await migrateServiceSchema(recorder.database, new URL('../src/migrations/', import.meta.url));
+  recorder = await planRecordingDatabase('inventory_plans', new URL('../src/migrations/', import.meta.url));
   store = new InventoryStore(recorder.database.db, new Outbox('inventory'));
   await seed();
 });
 
 after(async () => {
-  await recorder?.close();
-  await database?.drop();
+  await recorder?.drop();
 });
 
 describe(`inventory with ${RESERVATIONS.toLocaleString('en')} reservations in the history`, () => {
@@ -87,7 +65,7 @@ describe(`inventory with ${RESERVATIONS.toLocaleString('en')} reservations in th
       { sku: 'SKU-17', quantity: 2 },
       { sku: 'SKU-4242', quantity: 1 },
     ];
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       await handler.handleNow(eventEnvelope(ReserveStock, id, { reservationId: id, lines, ttlSeconds: 60 }));
       // A redelivered command under another event id answers the first outcome (the idempotent path).
       await handler.handleNow(eventEnvelope(ReserveStock, id, { reservationId: id, lines, ttlSeconds: 60 }));
@@ -111,7 +89,7 @@ describe(`inventory with ${RESERVATIONS.toLocaleString('en')} reservations in th
   it('the reservation sweeper finds the held reservations past their deadline by that deadline', async (t) => {
     const sweeper = new ReservationSweeper(store, log);
     let expired = 0;
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       expired = await sweeper.sweep();
     });
     assert.equal(expired, EXPIRED);
@@ -119,7 +97,7 @@ describe(`inventory with ${RESERVATIONS.toLocaleString('en')} reservations in th
   });
 
   it("a shopper's stock lookup and staff's stock pages read stock by SKU", async (t) => {
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       assert.equal((await store.available(['SKU-1', 'SKU-2', 'SKU-3'])).length, 3);
       const first = await store.stockPage({ limit: 50 });
       await store.stockPage({ limit: 50, after: first.lastSku ?? assert.fail() });

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { PaymentAuthorized, PaymentCaptured, StockCommitted, StockReserved } from '@mercato/contracts';
 import { consumerHandler, createLogger, DataCipher, Outbox, sql, transaction, uuidv7 } from '@mercato/kit';
-import {
-  assertNoSequentialScans,
-  assertReads,
-  createTestDatabase,
-  describePlans,
-  eventEnvelope,
-  migrateServiceSchema,
-  type PlanRecorder,
-  recordPlans,
-  type TableScan,
-  type TestDatabase,
-} from '@mercato/kit/testing';
+import { assertReads, eventEnvelope, indexedPlansOf, type PlanRecordingDatabase, planRecordingDatabase } from '@mercato/kit/testing';
 import { seedOrderHistory } from '../../../bench/lib/history/orders.ts';
 import { ordersHandlers } from '../src/handlers.ts';
 import { CheckoutSaga, shipOrder } from '../src/saga.ts';
@@ -45,8 +34,7 @@ const LINES: OrderLine[] = [
   { sku: 'SKU-7', productId: randomUUID(), name: 'Mug', unitPrice: { amount: 1500, currency: 'USD' }, quantity: 2 },
 ];
 
-let database: TestDatabase;
-let recorder: PlanRecorder;
+let recorder: PlanRecordingDatabase;
 let store: OrderStore;
 let saga: CheckoutSaga;
 let outbox: Outbox;
@@ -68,13 +56,6 @@ async function seed(): Promise<void> {
     inFlight: { orders: IN_FLIGHT, overdue: OVERDUE, stepTimeoutSeconds: STEP_TIMEOUT_MS / 1000 },
   });
   await sql`vacuum analyze`.execute(db);
-}
-
-/** The plans of `work`'s statements, listed in the test's diagnostics; fails on a sequential scan. */
-async function indexedPlansOf(t: TestContext, work: () => Promise<unknown>): Promise<TableScan[]> {
-  const plans = await recorder.plansOf(work);
-  for (const line of describePlans(plans)) t.diagnostic(line);
-  return assertNoSequentialScans(plans);
 }
 
 /** What `placeOrder` (placement.ts) does with the database, minus the calls to cart and catalog. */
@@ -101,9 +82,7 @@ async function place(userId: string, key = randomUUID()): Promise<OrderRow> {
 }
 
 before(async () => {
-  database = await createTestDatabase('orders_plans');
-  recorder = await recordPlans(database.url);
-  await migrateServiceSchema(recorder.database, new URL('../src/migrations/', import.meta.url));
+  recorder = await planRecordingDatabase('orders_plans', new URL('../src/migrations/', import.meta.url));
   outbox = new Outbox('orders');
   store = new OrderStore(recorder.database.db, cipher);
   saga = new CheckoutSaga(store, outbox, { stepTimeoutMs: STEP_TIMEOUT_MS, reservationTtlSeconds: 60 });
@@ -111,14 +90,13 @@ before(async () => {
 });
 
 after(async () => {
-  await recorder?.close();
-  await database?.drop();
+  await recorder?.drop();
 });
 
 describe(`orders with ${ORDERS.toLocaleString('en')} orders in the history`, () => {
   it('placing an order and replaying its Idempotency-Key read keys, claims and orders through their keys', async (t) => {
     const userId = 'user-42';
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       const key = randomUUID();
       const order = await place(userId, key);
       // The same key again while the first request runs: its claim conflicts and reads what the key holds.
@@ -137,7 +115,7 @@ describe(`orders with ${ORDERS.toLocaleString('en')} orders in the history`, () 
     const order = await place('user-43');
     const handler = consumerHandler({ db: store.db, consumer: 'orders', subscription: ordersHandlers(saga)[0] ?? assert.fail(), log });
     const amount = { amount: order.total, currency: 'USD' };
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       await handler.handleNow(
         eventEnvelope(StockReserved, order.id, {
           reservationId: order.id,
@@ -160,7 +138,7 @@ describe(`orders with ${ORDERS.toLocaleString('en')} orders in the history`, () 
   it("a shopper's orders, an admin's lists, a cancel and a shipment read one page or one order through an index", async (t) => {
     const shopper = 'user-7';
     const toCancel = await place(shopper);
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       // Every shopper of the history has 10 orders: pages of 5 make a first page and a next one.
       const first = await store.listByUser(shopper, 5, undefined);
       assert.ok(first.lastId, 'the shopper has more than a page of orders');
@@ -189,7 +167,7 @@ describe(`orders with ${ORDERS.toLocaleString('en')} orders in the history`, () 
 
   it('the saga sweeper finds overdue orders by their deadline and forgets old keys and claims by their age', async (t) => {
     const sweeper = new SagaSweeper(store, saga, log);
-    const scans = await indexedPlansOf(t, () => sweeper.sweep());
+    const { scans } = await indexedPlansOf(t, recorder, () => sweeper.sweep());
     const { rows } = await sql<{ n: string }>`select count(*) as n from orders where pending_reason = 'expired'`.execute(store.db);
     assert.equal(Number(rows[0]?.n), OVERDUE, 'the overdue orders are being cancelled');
     assertReads(scans, 'orders', 'orders_in_flight');

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from '@mercato/contracts';
 import { consumerHandler, createLogger, Outbox, sql, transaction } from '@mercato/kit';
-import {
-  assertNoSequentialScans,
-  assertReads,
-  createTestDatabase,
-  describePlans,
-  eventEnvelope,
-  migrateServiceSchema,
-  type PlanRecorder,
-  recordPlans,
-  type TableScan,
-  type TestDatabase,
-} from '@mercato/kit/testing';
+import { assertReads, eventEnvelope, indexedPlansOf, type PlanRecordingDatabase, planRecordingDatabase } from '@mercato/kit/testing';
 import { historyOrderId as orderIdOf, seedPaymentHistory } from '../../../bench/lib/history/payments.ts';
 import type { Outcome } from '../src/domain/payment-intent.ts';
 import { paymentsHandlers } from '../src/handlers.ts';
@@ -37,8 +26,7 @@ const LEASE_MS = 11_500;
 
 const log = createLogger({ service: 'payments', instance: 'test', level: 'silent' });
 
-let database: TestDatabase;
-let recorder: PlanRecorder;
+let recorder: PlanRecordingDatabase;
 let store: PaymentsStore;
 
 /**
@@ -51,24 +39,14 @@ async function seed(): Promise<void> {
   await sql`vacuum analyze`.execute(recorder.database.db);
 }
 
-/** The plans of `work`'s statements, listed in the test's diagnostics; fails on a sequential scan. */
-async function indexedPlansOf(t: TestContext, work: () => Promise<unknown>): Promise<TableScan[]> {
-  const plans = await recorder.plansOf(work);
-  for (const line of describePlans(plans)) t.diagnostic(line);
-  return assertNoSequentialScans(plans);
-}
-
 before(async () => {
-  database = await createTestDatabase('payments_plans');
-  recorder = await recordPlans(database.url);
-  await migrateServiceSchema(recorder.database, new URL('../src/migrations/', import.meta.url));
+  recorder = await planRecordingDatabase('payments_plans', new URL('../src/migrations/', import.meta.url));
   store = new PaymentsStore(recorder.database.db, new Outbox('payments'), 'sandbox');
   await seed();
 });
 
 after(async () => {
-  await recorder?.close();
-  await database?.drop();
+  await recorder?.drop();
 });
 
 describe(`payments with ${INTENTS.toLocaleString('en')} payment intents in the history`, () => {
@@ -79,7 +57,7 @@ describe(`payments with ${INTENTS.toLocaleString('en')} payment intents in the h
 
   it("the saga's payment commands, each through the consumer's inbox, find the order's intent by its key", async (t) => {
     const handler = consumerHandler({ db: store.db, consumer: 'payments', subscription: paymentsHandlers(store)[0] ?? assert.fail(), log });
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       const amount = { amount: 3499, currency: 'USD' };
       await handler.handleNow(eventEnvelope(AuthorizePayment, fresh, { orderId: fresh, amount }));
       // A repeated command (another event id) finds the intent and answers what is known.
@@ -96,7 +74,7 @@ describe(`payments with ${INTENTS.toLocaleString('en')} payment intents in the h
   });
 
   it("the worker claims due provider calls through the index of due intents and records each by the order's key", async (t) => {
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       const steps = await store.claim(64, LEASE_MS);
       assert.deepEqual(steps.map((s) => s.operation).sort(), ['authorize', 'capture', 'capture', 'capture', 'capture', 'refund']);
       const [postponed, released, ...recorded] = steps;
@@ -123,7 +101,7 @@ describe(`payments with ${INTENTS.toLocaleString('en')} payment intents in the h
   // #recorded (a call by idempotency key), #operationsOn (an authorization's calls) and #once (the insert).
   it("the sandbox provider finds a call by its idempotency key and an authorization's calls by its reference", async (t) => {
     const providerRef = `sbx_auth_${randomUUID()}`;
-    const scans = await indexedPlansOf(t, async () => {
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
       // A retried capture of an order of the history: its key is known.
       await sql`select operation, outcome from sandbox_provider_calls where idempotency_key = ${idempotencyKey(captured, 'capture')}`.execute(
         store.db,

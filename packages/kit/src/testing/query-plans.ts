@@ -3,6 +3,7 @@ import type { EventDefinition, EventEnvelope } from '@mercato/contracts';
 import type { Static, TSchema } from 'typebox';
 import { uuidv7 } from '../bus/uuid-v7.ts';
 import { type AnySchema, connectDatabase, type Database, migrate } from '../database.ts';
+import { createTestDatabase } from './test-database.ts';
 
 /** A node of a plan as PostgreSQL writes it in JSON (EXPLAIN (FORMAT JSON), auto_explain.log_format = json). */
 export interface PlanNode {
@@ -158,6 +159,48 @@ export function describePlans(plans: readonly CapturedPlan[]): string[] {
     lines.set(`${captured.query} → ${how}`, `${captured.query.slice(0, 150)} → ${how}`);
   }
   return [...lines.values()];
+}
+
+/**
+ * The plans of `work`'s statements, each listed in the test's diagnostics; fails on a sequential scan
+ * but for the tables `allowed` names (see `sequentialScans`).
+ */
+export async function indexedPlansOf(
+  t: { diagnostic(line: string): void },
+  recorder: PlanRecorder,
+  work: () => Promise<unknown>,
+  allowed: Readonly<Record<string, string>> = {},
+): Promise<{ plans: CapturedPlan[]; scans: TableScan[] }> {
+  const plans = await recorder.plansOf(work);
+  for (const line of describePlans(plans)) t.diagnostic(line);
+  return { plans, scans: assertNoSequentialScans(plans, allowed) };
+}
+
+/**
+ * A fresh test database with a service's schema (the kit's bus tables, then `migrations`), and a
+ * recorder of its statements' plans; `drop()` closes the recorder and drops the database.
+ */
+export interface PlanRecordingDatabase extends PlanRecorder {
+  /** The test database's own URL, for what connects by itself (a LISTEN client). */
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function planRecordingDatabase(label: string, migrations?: URL): Promise<PlanRecordingDatabase> {
+  const database = await createTestDatabase(label);
+  const recorder = await recordPlans(database.url).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
+  await migrateServiceSchema(recorder.database, migrations);
+  return {
+    ...recorder,
+    url: database.url,
+    async drop() {
+      await recorder.close();
+      await database.drop();
+    },
+  };
 }
 
 /** The kit's bus tables (outbox, inbox, dead letters), then the service's: the schema `createService` gives a service's database. */
