@@ -1,14 +1,10 @@
-// Not an ES import: importing a built-in reads every export, and node:http's WebSocket getters would
-// load Node's bundled undici (ADR 0021).
-const { request } = process.getBuiltinModule('node:http');
-
 export interface SmallAnswer {
   status: number;
   body: string;
 }
 
 /**
- * One plain-HTTP exchange with Node's own client, for the supervisor's few calls (readiness, a dead
+ * One HTTP(S) exchange with Node's own client, for the supervisor's few calls (readiness, a dead
  * instance's deregistration): it runs as long as the shop does, and undici would add ~110 modules
  * to it for three requests (ADR 0021). Rejects on a network error or after `timeoutMs`.
  */
@@ -17,6 +13,9 @@ export function smallRequest(
   options: { method?: string; headers?: Record<string, string>; timeoutMs: number },
 ): Promise<SmallAnswer> {
   return new Promise((resolve, reject) => {
+    // Not ES imports: importing a built-in reads every export, and node:http's WebSocket getters would
+    // load Node's bundled undici (ADR 0021); node:https (TLS) only for an https URL.
+    const { request } = url.startsWith('https:') ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
     const outgoing = request(url, { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs }, (incoming) => {
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
