@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
-import { clientErrorHandler, frameworkErrorHandler, installBareAnswers } from './http/framework-errors.ts';
+import { clientErrorHandler, frameworkErrorHandler, installBareAnswers, shouldUpgrade } from './http/framework-errors.ts';
 import { installInputRules } from './http/input-rules.ts';
 import { drainUnreadBody, hasUnreadBody } from './http/unread-body.ts';
 import { installMetrics, type Metrics } from './metrics.ts';
@@ -48,7 +48,12 @@ export function createHttpApp(options: {
     ...(options.https ? { https: { ...options.https, requireHostHeader: false } } : {}),
     requestTimeout,
     // Node checks those bounds this often (its default, 30 s, would let a slow client stay twice as long).
-    http: { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout), connectionsCheckingInterval: 1_000, requireHostHeader: false },
+    http: {
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+      connectionsCheckingInterval: 1_000,
+      requireHostHeader: false,
+      shouldUpgradeCallback: shouldUpgrade,
+    },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     loggerInstance: options.log,

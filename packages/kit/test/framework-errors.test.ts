@@ -46,6 +46,11 @@ describe('framework and connection errors are problem+json', () => {
       400,
     ],
     [
+      'an Upgrade with a chunked body, its chunk malformed (Node alone held the connection without an answer)',
+      'OPTIONS /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n0xd\r\n0\r\n\r\n',
+      400,
+    ],
+    [
       'Content-Length with Transfer-Encoding (request smuggling)',
       'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
       400,
@@ -59,6 +64,12 @@ describe('framework and connection errors are problem+json', () => {
       assert.equal(JSON.parse(answer.body).status, status);
     });
   }
+
+  it('an Upgrade without a body is answered as plain HTTP/1.1 (nothing here upgrades)', async () => {
+    const answer = await raw('GET /api/products/x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n');
+    assert.equal(answer.status, 200, answer.body);
+    assert.deepEqual(JSON.parse(answer.body), { ok: true });
+  });
 
   it('a client that trickles its body one byte at a time gets 408 within the bound, and the connection is closed', async () => {
     const answer = await raw('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{', {

@@ -68,6 +68,9 @@ function rawProblem(problem: ProblemType, detail: string, headers: Record<string
   );
 }
 
+/** Which requests with an `Upgrade` header reach the 'upgrade' event (see installBareAnswers); the rest are plain requests. */
+export const shouldUpgrade = (request: IncomingMessage): boolean => request.headers['transfer-encoding'] !== undefined;
+
 /**
  * Connection-level errors Node raises before Fastify sees a request (headers too large, a request
  * that arrives too slowly, a line that is not HTTP): answered as problem+json, then the connection closes.
@@ -86,6 +89,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
  * (API.md "Conventions"), with the request id and the headers every answer carries:
  * - `Expect` other than `100-continue`: Node's own 417 had no body at all;
  * - `CONNECT`: with no listener Node dropped the connection without a word. This is no proxy → 405.
+ * - `Upgrade` on a request with a chunked body: nothing here upgrades (no WebSocket, no h2c), and Node
+ *   answers such a request as plain HTTP/1.1 but no longer parses its body, so a malformed chunk got
+ *   no answer at all, the connection held open. Those go to the 'upgrade' event (`shouldUpgrade`) → 400.
+ *   An `Upgrade` without a body, or with a Content-Length one, is answered as HTTP/1.1 (RFC 9110 §7.8
+ *   lets a server ignore it).
  */
 export function installBareAnswers(app: FastifyInstance, requestId: (request: IncomingMessage) => string): void {
   const headersFor = (request: IncomingMessage) => ({ 'x-request-id': requestId(request), ...alwaysHeaders.get(app) });
@@ -106,6 +114,16 @@ export function installBareAnswers(app: FastifyInstance, requestId: (request: In
       connection: 'close',
     });
     response.end(body);
+  });
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      rawProblem(
+        CommonProblems.validation,
+        'This server upgrades to no other protocol, and a request asking for one may not carry a chunked body.',
+        headersFor(request),
+      ),
+    );
   });
   app.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
