@@ -65,6 +65,13 @@ describe('framework and connection errors are problem+json', () => {
     });
   }
 
+  it('a request line Node refuses, its body still on the way, gets its 400 rather than a reset', async () => {
+    const body = 'x'.repeat(2_000_000);
+    const answer = await raw(`GET /api/products/x?limit=\u00e9 HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    assert.equal(answer.status, 400, answer.head);
+    assert.match(answer.contentType, /^application\/problem\+json/);
+  });
+
   it('an Upgrade without a body is answered as plain HTTP/1.1 (nothing here upgrades)', async () => {
     const answer = await raw('GET /api/products/x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n');
     assert.equal(answer.status, 200, answer.body);

@@ -76,13 +76,25 @@ export const shouldUpgrade = (request: IncomingMessage): boolean => request.head
  * that arrives too slowly, a line that is not HTTP): answered as problem+json, then the connection closes.
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // Answered already: Node's parser reports each further chunk the client sends as an error again.
+  if (answeredSockets.has(socket)) return;
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
   const { problem, detail } = problemForClientError(error.code);
   socket.end(rawProblem(problem, detail));
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return;
+  // A client may still be sending what it had started (a body after a request line Node refused). Closing
+  // now would answer its next write with a reset, which loses the answer it has not read yet; so the rest
+  // is read (and dropped, the parser stays failed) for a little while, then the connection goes.
+  answeredSockets.add(socket);
+  setTimeout(() => socket.destroy(), DRAIN_AFTER_ANSWER_MS).unref();
 }
+
+/** Sockets whose connection-level error was answered and which are read until DRAIN_AFTER_ANSWER_MS. */
+const answeredSockets = new WeakSet<Socket>();
+const DRAIN_AFTER_ANSWER_MS = 2_000;
 
 /**
  * Requests Node answers by itself before Fastify sees them, answered as problem+json like the rest
