@@ -92,7 +92,8 @@ export class CatalogStore {
    * a walk takes the same branch.
    */
   async listProducts(query: ListQuery): Promise<ListedRow[]> {
-    // Read before the page, so a write committing in between makes the kept page older than its label, never newer.
+    // Read before the page: a write committing in between can only make the kept page newer than its label, and
+    // every later listing reads the higher version, so a page is never served older than the last committed write.
     const { rows } = await sql<{ n: string }>`select n from listing_version`.execute(this.#db);
     return this.#listings.get(JSON.stringify(query), rows[0]?.n ?? '', () => this.#listUncached(query));
   }
