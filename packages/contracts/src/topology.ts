@@ -145,7 +145,7 @@ export function processesOf<R extends ProcessRole>(role: R): readonly EntryOfRol
 export const REGISTRY_OPERATORS: readonly string[] = [CLI_CLIENT];
 
 /** Paths every service has for operators: only these callers (and admin users) may read them. */
-export const OPS_PATH_PREFIXES = ['/metrics', '/openapi.json', '/internal/dead-letters'] as const;
+export const OPS_PATH_PREFIXES = ['/metrics', '/openapi.json', '/internal/dead-letters', '/internal/traces'] as const;
 export const OPS_CALLERS: readonly string[] = [GATEWAY_OPS_CLIENT, CLI_CLIENT];
 
 /** Per service: its internal route prefixes and the callers each one answers (from `TOPOLOGY`). */

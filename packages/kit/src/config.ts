@@ -38,6 +38,14 @@ export const BaseConfig = Type.Object({
   MERCATO_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   MERCATO_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
   MERCATO_HEARTBEAT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2_000 }),
+  /** Share of new traces recorded (0–1); failed spans are kept whatever it says. See ADR 0023. */
+  MERCATO_TRACE_SAMPLE_RATE: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
+  /** Spans each process keeps in memory for `/api/ops/traces`, and for how long; 0 keeps none. */
+  MERCATO_TRACE_MAX_SPANS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 5_000 }),
+  MERCATO_TRACE_MAX_AGE_S: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+  /** Where kept spans also go, over OTLP/HTTP (JSON): a collector's base URL (`/v1/traces` is added). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 export type BaseConfig = Static<typeof BaseConfig>;
 

@@ -8,6 +8,8 @@ import { installInputRules } from './http/input-rules.ts';
 import { drainUnreadBody, hasUnreadBody } from './http/unread-body.ts';
 import { installMetrics, type Metrics } from './metrics.ts';
 import { CommonProblems, HttpProblem, installProblemHandlers } from './problem.ts';
+import { installServerSpans } from './tracing/server-spans.ts';
+import type { Tracer } from './tracing/tracer.ts';
 
 /**
  * The Fastify instance a service's routes are declared on. Its type provider is TypeBox's, so a
@@ -41,6 +43,8 @@ export function createHttpApp(options: {
   metrics: Metrics;
   https?: { cert: Buffer; key: Buffer };
   requestTimeoutMs?: number;
+  /** Server spans for every request; `trustTraceparent: false` at the edge (see tracing/server-spans.ts). */
+  tracing?: { tracer: Tracer; trustTraceparent: boolean };
 }): HttpApp {
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const fastify = Fastify({
@@ -65,6 +69,8 @@ export function createHttpApp(options: {
   }) as unknown as FastifyInstance;
   // The same instance, typed: a route's request types follow from its schemas.
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // First, so every later hook (auth, rate limits, input rules) runs inside the request's span.
+  if (options.tracing) installServerSpans(app, options.tracing.tracer, { trustTraceparent: options.tracing.trustTraceparent });
   installInputRules(app);
   installBareAnswers(app, requestIdOf);
   app.addHook('onRequest', async (request, reply) => {

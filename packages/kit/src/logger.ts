@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { currentSpan } from './tracing/tracer.ts';
 
 export type { Logger };
 
@@ -9,6 +10,15 @@ export function createLogger(options: { service: string; instance: string; level
       base: { service: options.service, instance: options.instance },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // Every line written while a span is current names its trace, its span and the order it is about.
+      mixin() {
+        const span = currentSpan();
+        if (!span) return {};
+        const orderId = span.attributes['order.id'];
+        return orderId === undefined
+          ? { traceId: span.traceId, spanId: span.spanId }
+          : { traceId: span.traceId, spanId: span.spanId, orderId };
+      },
     },
     // Synchronous: pino's default buffers lines and flushes them synchronously on exit, and that flush
     // retries a write that failed with EPIPE forever (sleeping 100 ms each time). A child whose

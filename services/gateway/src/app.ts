@@ -7,12 +7,14 @@ import { Type } from 'typebox';
 import { installCanonicalPaths } from './canonical-path.ts';
 import { installEdgeAuth } from './edge-auth.ts';
 import { legacyBase } from './legacy-upstream.ts';
+import { OpsClient } from './ops-client.ts';
 import { OpsMetrics } from './ops-metrics.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { CACHED_LISTINGS, catalogListingRoutes } from './routes/catalog-listing.routes.ts';
 import { docsRoutes } from './routes/docs.routes.ts';
 import { healthRoutes, serviceCounts } from './routes/health.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
+import { opsTraceRoutes } from './routes/ops-traces.routes.ts';
 import { proxyRoutes } from './routes/proxy.routes.ts';
 import { storefrontRoutes } from './routes/storefront.routes.ts';
 import { webAppRoutes } from './routes/web-app.routes.ts';
@@ -68,7 +70,7 @@ export function gatewayDefinition() {
         : undefined;
       return { opsTokens, opsMetrics: new OpsMetrics({ discovery, tokens: opsTokens, log }) };
     },
-    async routes(app, { opsTokens, opsMetrics }, { discovery, config, verifier, serviceTokens, serviceClient }) {
+    async routes(app, { opsTokens, opsMetrics }, { discovery, config, verifier, serviceTokens, serviceClient, tracer }) {
       const legacy = config.MERCATO_LEGACY_URL === undefined ? undefined : legacyBase(config.MERCATO_LEGACY_URL);
       await installSecurityHeaders(
         app,
@@ -99,6 +101,7 @@ export function gatewayDefinition() {
       if (cachesListings) catalogListingRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_LISTING_CACHE_MS });
       await docsRoutes(app, discovery, opsTokens);
       opsRoutes(app, discovery, opsTokens, opsMetrics);
+      opsTraceRoutes(app, new OpsClient(discovery, opsTokens, app.log), tracer.store);
       proxyRoutes(app, discovery, serviceTokens, { readsServedElsewhere: cachesListings ? CACHED_LISTINGS : [] });
       await webAppRoutes(app, { dir: config.MERCATO_WEB_DIR, legacyBase: legacy });
     },

@@ -1,5 +1,13 @@
 import type { Instance } from '@mercato/contracts';
-import { CommonProblems, connectionFailure, type Discovery, IDEMPOTENT_METHODS, sendProblem, UpstreamUnavailableError } from '@mercato/kit';
+import {
+  CommonProblems,
+  connectionFailure,
+  currentSpan,
+  type Discovery,
+  IDEMPOTENT_METHODS,
+  sendProblem,
+  UpstreamUnavailableError,
+} from '@mercato/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { endToEndHeaders } from './hop-by-hop.ts';
 import { resilienceFor } from './resilience.ts';
@@ -55,6 +63,11 @@ export function forward(
   const pathname = queryAt === -1 ? path : path.slice(0, queryAt);
   const query = queryAt === -1 ? '' : path.slice(queryAt + 1);
   const maxAttempts = IDEMPOTENT_METHODS.has(request.method) ? resilience.attempts : 1;
+  // The hop to the service is a client span under the request's; a client's own traceparent is never passed on.
+  const span = currentSpan()?.sink.startSpan(`${request.method} ${service}`, 'client', {
+    attributes: { 'peer.service': service, 'http.method': request.method, 'http.target': pathname },
+  });
+  const traceHeaders: Record<string, string> = span ? { traceparent: span.traceparent } : {};
 
   const exchange = () =>
     new Promise<{ failed: boolean }>((settle) => {
@@ -62,6 +75,7 @@ export function forward(
       const done = (failed: boolean) => {
         if (settled) return;
         settled = true;
+        span?.end(failed ? 'error' : 'ok');
         settle({ failed });
       };
       // A client that goes away before the answer gets neither hook below; the breaker must still hear back.
@@ -94,10 +108,14 @@ export function forward(
           // reply-from's own retries go to the same instance (and repeat a GET answered 503 up to ten
           // times, piling onto an overloaded service); retries here go to another instance.
           retryDelay: () => null,
-          rewriteRequestHeaders: (_request, headers) => ({ ...endToEndHeaders(headers), ...extraHeaders, 'x-request-id': request.id }),
+          rewriteRequestHeaders: (_request, headers) => {
+            const { traceparent: _theirs, tracestate: _theirState, ...rest } = endToEndHeaders(headers);
+            return { ...rest, ...extraHeaders, ...traceHeaders, 'x-request-id': request.id };
+          },
           // The service's `connection: keep-alive` is its hop to us: passed on, it kept a client's `Connection: close` open.
           rewriteHeaders: (headers) => endToEndHeaders(headers),
           onResponse: (_request, upstreamReply, response) => {
+            span?.set('http.status_code', response.statusCode);
             resilience.picker.markReachable(instance.url);
             done(response.statusCode >= 500);
             upstreamReply.send(response.stream);
@@ -143,6 +161,7 @@ export function forward(
     .for(service)
     .run(exchange, { isFailure: (outcome) => outcome.failed })
     .catch((error: unknown) => {
+      span?.fail((error as Error)?.message ?? String(error)).end();
       if (reply.sent) return;
       if (error instanceof UpstreamUnavailableError) {
         reply.header('retry-after', String(error.retryAfterSeconds));

@@ -1,5 +1,5 @@
 import type { Address } from '@mercato/contracts';
-import { HttpProblem, type Logger, transaction, uuidv7 } from '@mercato/kit';
+import { annotateSpan, HttpProblem, type Logger, transaction, uuidv7 } from '@mercato/kit';
 import { requestHash } from './domain/request-hash.ts';
 import { type ShippingPolicy, shippingFor } from './domain/shipping.ts';
 import { OrderProblems } from './errors.ts';
@@ -32,7 +32,10 @@ export interface PlacementDeps {
 export async function placeOrder(deps: PlacementDeps, request: PlaceOrder): Promise<{ order: OrderRow; replay: boolean }> {
   const hash = requestHash(request.body);
   const earlier = await replayOf(deps, request, hash);
-  if (earlier) return { order: earlier, replay: true };
+  if (earlier) {
+    annotateSpan({ 'order.id': earlier.id, 'idempotent.replay': true });
+    return { order: earlier, replay: true };
+  }
   let cart: { revision: string; lines: OrderLine[] };
   try {
     cart = await priceCart(deps, request.userId);
@@ -44,6 +47,8 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder): Prom
   }
   const { lines } = cart;
   const orderId = uuidv7();
+  // The placement's trace is found by its order id (`/api/ops/traces?orderId=`).
+  annotateSpan({ 'order.id': orderId });
   const subtotal = lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
   const outcome = await transaction(deps.store.db, async (tx): Promise<{ replayOf: string } | { order: OrderRow }> => {
     const existing = await deps.store.claimKey(tx, request.userId, request.idempotencyKey, hash, orderId);

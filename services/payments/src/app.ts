@@ -39,7 +39,7 @@ export function paymentsDefinition(options: PaymentsOptions = {}) {
     migrations: new URL('./migrations/', import.meta.url),
     // It asks orders for each authorization's card token.
     discovery: !options.paymentTokens,
-    setup({ database, outbox, config, log, metrics, serviceClient }) {
+    setup({ database, outbox, config, log, metrics, tracer, serviceClient }) {
       if (config.PAYMENTS_PROVIDER === 'sandbox' && config.MERCATO_SANDBOX_DELAY_MS >= config.PAYMENTS_PROVIDER_TIMEOUT_MS) {
         throw new ConfigError(
           'PAYMENTS_PROVIDER_TIMEOUT_MS',
@@ -55,6 +55,7 @@ export function paymentsDefinition(options: PaymentsOptions = {}) {
         provider: options.wrapProvider ? options.wrapProvider(provider) : provider,
         log,
         metrics,
+        tracer,
         connectionString: databaseUrl,
         concurrency: config.PAYMENTS_PROVIDER_CONCURRENCY,
         pollMs: config.PAYMENTS_WORKER_POLL_MS,

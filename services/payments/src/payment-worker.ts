@@ -1,4 +1,4 @@
-import { GroupCommit, Listener, type Logger, type Metrics, transaction } from '@mercato/kit';
+import { GroupCommit, Listener, type Logger, type Metrics, type Span, type Tracer, transaction, withSpan } from '@mercato/kit';
 import { ExponentialBackoff, handleWhen, retry, TimeoutStrategy, timeout, wrap } from 'cockatiel';
 import { Counter } from 'prom-client';
 import type { Outcome, ProviderOperation } from './domain/payment-intent.ts';
@@ -29,6 +29,8 @@ export interface PaymentWorkerOptions {
   provider: PaymentProvider;
   log: Logger;
   metrics: Metrics;
+  /** A client span per provider step, in the trace of the command that made it due. */
+  tracer?: Tracer;
   /** For the LISTEN connection (the same database as the store). */
   connectionString: string | undefined;
   /** Provider calls in flight at once (each one holds a slot through its retries). */
@@ -70,7 +72,7 @@ export class PaymentWorker {
    * Outcomes are recorded in groups, as the kit's consumer handles events: one commit (one WAL flush)
    * per provider call competed with the consumer's own commits.
    */
-  readonly #records: GroupCommit<{ step: ClaimedStep; outcome: Outcome }, RecordResult | 'busy'>;
+  readonly #records: GroupCommit<{ step: ClaimedStep; outcome: Outcome; span: Span | undefined }, RecordResult | 'busy'>;
   #stopped = true;
   #poll: NodeJS.Timeout | undefined;
   #listener: Listener | undefined;
@@ -100,7 +102,8 @@ export class PaymentWorker {
       commit: (group) =>
         transaction(store.db, async (tx) => {
           const results: (RecordResult | 'busy')[] = [];
-          for (const { step, outcome } of group) results.push(await store.record(tx, step, outcome));
+          // Each step's replies hang under its own provider span, whichever step's turn started the group.
+          for (const { step, outcome, span } of group) results.push(await withSpan(span, () => store.record(tx, step, outcome)));
           return results;
         }),
     });
@@ -171,7 +174,17 @@ export class PaymentWorker {
   }
 
   #run(step: ClaimedStep): void {
-    const job = this.#perform(step).finally(() => {
+    const span = this.#options.tracer?.startSpan(`provider ${step.operation}`, 'client', {
+      parent: step.traceparent,
+      attributes: {
+        'peer.service': 'payment-provider',
+        'payment.operation': step.operation,
+        'order.id': step.orderId,
+        attempt: step.attempt,
+      },
+    });
+    const job = withSpan(span, () => this.#perform(step, span)).finally(() => {
+      span?.end();
       this.#inFlight.delete(job);
       // A slot is free: claim what waited for one.
       if (this.#backlog) this.wake();
@@ -179,7 +192,7 @@ export class PaymentWorker {
     this.#inFlight.add(job);
   }
 
-  async #perform(step: ClaimedStep): Promise<void> {
+  async #perform(step: ClaimedStep, span: Span | undefined): Promise<void> {
     const { log, store } = this.#options;
     if (this.#stopped) {
       await store.release(step).catch(() => undefined);
@@ -217,8 +230,10 @@ export class PaymentWorker {
       log.warn({ orderId: step.orderId, operation: step.operation, err: error }, 'provider call failed for good');
       outcome = { kind: 'failed', detail };
     }
+    span?.set('payment.outcome', outcome.kind);
+    if (outcome.kind === 'declined' || outcome.kind === 'failed') span?.fail(`payment ${outcome.kind}`);
     try {
-      const recorded = await this.#record(step, outcome);
+      const recorded = await this.#record(step, outcome, span);
       if (recorded === 'stale')
         log.warn({ orderId: step.orderId, operation: step.operation }, 'lease lost before recording; another worker took the step');
     } catch (error) {
@@ -275,14 +290,14 @@ export class PaymentWorker {
   }
 
   /** Records with two quick retries (a dropped connection), then leaves it to the lease. */
-  async #record(step: ClaimedStep, outcome: Outcome): Promise<RecordResult> {
+  async #record(step: ClaimedStep, outcome: Outcome, span: Span | undefined): Promise<RecordResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        let result = await this.#records.submit({ step, outcome });
+        let result = await this.#records.submit({ step, outcome, span });
         while (result === 'busy') {
           // A command's transaction is changing the intent's target: record it once that has committed.
           await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
-          result = await this.#records.submit({ step, outcome });
+          result = await this.#records.submit({ step, outcome, span });
         }
         if (result === 'more') this.wake();
         return result;

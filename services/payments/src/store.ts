@@ -44,6 +44,8 @@ export interface ClaimedStep {
   attempt: number;
   amount: Money | null;
   providerRef: string | null;
+  /** The trace the step belongs to (the command that made it due). */
+  traceparent: string | null;
 }
 
 export interface PaymentView {
@@ -126,6 +128,7 @@ export class PaymentsStore {
       amount: string | null;
       currency: string | null;
       provider_ref: string | null;
+      traceparent: string | null;
     }>`
       with due as (
         select order_id from payment_intents
@@ -137,7 +140,9 @@ export class PaymentsStore {
       update payment_intents p
       set lease_token = gen_random_uuid(), lease_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = p.attempts + 1
       from due where p.order_id = due.order_id
-      returning p.order_id, p.next_operation, p.lease_token, p.attempts, p.amount, p.currency, p.provider_ref`.execute(this.#db);
+      returning p.order_id, p.next_operation, p.lease_token, p.attempts, p.amount, p.currency, p.provider_ref, p.traceparent`.execute(
+      this.#db,
+    );
     return rows.map((r) => ({
       orderId: r.order_id,
       operation: r.next_operation,
@@ -145,6 +150,7 @@ export class PaymentsStore {
       attempt: r.attempts,
       amount: moneyOf(r),
       providerRef: r.provider_ref,
+      traceparent: r.traceparent,
     }));
   }
 

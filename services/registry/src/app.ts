@@ -16,6 +16,7 @@ const RegistryConfig = Type.Object({
 export function registryDefinition() {
   return defineService({
     name: 'registry',
+    traced: false,
     config: RegistryConfig,
     register: false,
     auth: 'none',

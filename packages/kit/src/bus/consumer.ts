@@ -4,9 +4,10 @@ import type { Logger } from 'pino';
 import { Compile } from 'typebox/compile';
 import { GroupCommit } from '../database/group-commit.ts';
 import type { AnySchema } from '../database.ts';
+import type { Span } from '../tracing/span.ts';
+import { type Tracer, withSpan } from '../tracing/tracer.ts';
 import type { Delivery, DeliveryHandler } from './event-bus.ts';
 import type { HandlerContext, Subscription } from './subscription.ts';
-import { traceIdOf } from './trace-context.ts';
 
 export type DeadLetterCounter = (consumer: string, event: unknown, reason: string) => void;
 
@@ -49,6 +50,26 @@ export async function recordDeadLetter(
 interface Pending {
   event: EventEnvelope;
   attempt: number;
+  /** The consumer's span for this delivery: a child of the publisher's (the envelope's `traceparent`). */
+  span?: Span;
+}
+
+/** The consumer span of one delivery; an event about an order (`data.orderId`) names it, so the order's trace is found by it. */
+function consumerSpan(tracer: Tracer | undefined, consumer: string, event: EventEnvelope, attempt: number): Span | undefined {
+  if (!tracer) return undefined;
+  const orderId = (event.data as { orderId?: unknown } | null)?.orderId;
+  return tracer.startSpan(`process ${event.type}`, 'consumer', {
+    parent: event.traceparent,
+    attributes: {
+      'messaging.consumer': consumer,
+      'messaging.source': event.source,
+      'event.type': event.type,
+      'event.id': event.id,
+      'event.subject': event.subject,
+      attempt,
+      ...(typeof orderId === 'string' ? { 'order.id': orderId } : {}),
+    },
+  });
 }
 
 /**
@@ -69,6 +90,9 @@ export function consumerHandler(options: {
   consumer: string;
   subscription: Subscription;
   log: Logger;
+  tracer?: Tracer;
+  /** Seconds from the event's publication to this delivery, per event type. */
+  observeLag?: (type: string, seconds: number) => void;
   onDeadLetter?: DeadLetterCounter;
 }): { handle: DeliveryHandler; handleNow: (raw: unknown) => Promise<'handled' | 'duplicate'> } {
   const { db, consumer, subscription, log } = options;
@@ -82,13 +106,8 @@ export function consumerHandler(options: {
       attempt,
       // Made on first use: most handlers never log, and a child logger per event costs.
       get log() {
-        child ??= log.child({
-          eventId: event.id,
-          eventType: event.type,
-          subject: event.subject,
-          traceId: traceIdOf(event.traceparent),
-          attempt,
-        });
+        // The trace, span and order ids come from the current span (the logger's mixin).
+        child ??= log.child({ eventId: event.id, eventType: event.type, subject: event.subject, attempt });
         return child;
       },
     };
@@ -102,12 +121,13 @@ export function consumerHandler(options: {
         select ${consumer}, unnest(${ids}::uuid[]) on conflict do nothing returning event_id`.execute(tx);
       const fresh = new Set(rows.map((r) => r.event_id));
       const outcomes: ('handled' | 'duplicate')[] = [];
-      for (const { event, attempt } of group) {
+      for (const { event, attempt, span } of group) {
         if (!fresh.has(event.id)) {
+          span?.set('duplicate', true);
           outcomes.push('duplicate');
           continue;
         }
-        await subscription.handle(event as never, contextFor(event, tx, attempt));
+        await withSpan(span, () => subscription.handle(event as never, contextFor(event, tx, attempt)));
         outcomes.push('handled');
       }
       return outcomes;
@@ -136,15 +156,34 @@ export function consumerHandler(options: {
     async handle({ event, attempt }: Delivery) {
       const invalid = invalidEnvelopeReason(event, validators);
       if (invalid) return deadLetter(event, invalid, attempt);
-      await groups.submit({ event: event as EventEnvelope, attempt });
+      const envelope = event as EventEnvelope;
+      const publishedAt = Date.parse(envelope.time);
+      if (options.observeLag && Number.isFinite(publishedAt))
+        options.observeLag(envelope.type, Math.max(0, Date.now() - publishedAt) / 1_000);
+      const span = consumerSpan(options.tracer, consumer, envelope, attempt);
+      try {
+        const outcome = await groups.submit({ event: envelope, attempt, span });
+        if (outcome === 'dead-lettered') span?.fail('sent to the dead letters');
+        span?.end();
+      } catch (error) {
+        span?.fail(`will retry: ${(error as Error)?.message ?? String(error)}`).end();
+        throw error;
+      }
     },
     /** Runs the handler once, now (a replay from the dead letters); throws what the handler throws. */
     async handleNow(raw: unknown) {
       const invalid = invalidEnvelopeReason(raw, validators);
       if (invalid) throw new Error(invalid);
       const event = raw as EventEnvelope;
-      const [outcome] = await runGroup([{ event, attempt: 1 }]);
-      return outcome ?? 'duplicate';
+      const span = consumerSpan(options.tracer, consumer, event, 1)?.set('replayed', true);
+      try {
+        const [outcome] = await runGroup([{ event, attempt: 1, span }]);
+        span?.end();
+        return outcome ?? 'duplicate';
+      } catch (error) {
+        span?.fail((error as Error)?.message).end();
+        throw error;
+      }
     },
   };
 }

@@ -3,13 +3,18 @@ import { type Kysely, sql } from 'kysely';
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { AnySchema } from '../database.ts';
+import { parseTraceparent } from '../tracing/span.ts';
+import { currentSpan, type Tracer } from '../tracing/tracer.ts';
 import { childTraceparent } from './trace-context.ts';
 import { uuidv7 } from './uuid-v7.ts';
 
 export interface PublishInput<S extends TSchema> {
   subject: string;
   data: Static<S>;
-  /** The traceparent of the work that caused the event (an incoming request's header); a new trace otherwise. */
+  /**
+   * The traceparent of the work that caused the event, when that work is not the current span (a
+   * stored one, e.g. a payment step's); by default the current span, else a new trace.
+   */
   traceparent?: string;
 }
 
@@ -31,8 +36,10 @@ function validatorOf(schema: TSchema): Validator {
  */
 export class Outbox {
   readonly #source: string;
-  constructor(source: string) {
+  readonly #tracer: Tracer | undefined;
+  constructor(source: string, tracer?: Tracer) {
     this.#source = source;
+    this.#tracer = tracer;
   }
 
   async publish<T extends string, S extends TSchema>(
@@ -72,15 +79,34 @@ export class Outbox {
       const [first] = validator.Errors(input.data);
       throw new Error(`${definition.type} data is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown'}`);
     }
+    const id = uuidv7();
     return {
-      id: uuidv7(),
+      id,
       type: definition.type,
       source: this.#source,
       time: new Date().toISOString(),
       subject: input.subject,
-      traceparent: childTraceparent(input.traceparent),
+      traceparent: this.#producerTraceparent(definition.type, id, input),
       data: input.data,
     };
+  }
+
+  /** A producer span under the work that publishes (ended at once: the bus hop is the consumer span's wait), whose context the event carries. */
+  #producerTraceparent(type: string, id: string, input: PublishInput<TSchema>): string {
+    const parent = currentSpan() ?? parseTraceparent(input.traceparent);
+    if (!this.#tracer) return childTraceparent(input.traceparent ?? currentSpan()?.traceparent);
+    const orderId = (input.data as { orderId?: unknown } | null)?.orderId;
+    const span = this.#tracer.startSpan(`publish ${type}`, 'producer', {
+      parent: parent ?? null,
+      attributes: {
+        'event.type': type,
+        'event.id': id,
+        'event.subject': input.subject,
+        ...(typeof orderId === 'string' ? { 'order.id': orderId } : {}),
+      },
+    });
+    span.end();
+    return span.traceparent;
   }
 }
 

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request } from 'undici';
 import type { Discovery } from '../discovery/discovery.ts';
 import type { Logger } from '../logger.ts';
+import type { Tracer } from '../tracing/tracer.ts';
 import { type CircuitBreakerOptions, CircuitBreakers, type CircuitStateName } from './circuit-breaker.ts';
 import { InstancePicker } from './instance-picker.ts';
 import { connectionFailure, IDEMPOTENT_METHODS, UpstreamTimeoutError, UpstreamUnavailableError } from './upstream-errors.ts';
@@ -11,6 +12,8 @@ export interface ServiceClientOptions {
   /** A token addressed to the called service (`context.serviceTokens?.tokenFor`); sent as `Authorization: Bearer`. */
   tokenFor?: (audience: string) => Promise<string | undefined>;
   log: Logger;
+  /** A client span per call, its context sent as `traceparent`. */
+  tracer?: Tracer;
   /** Bound of one call, retries included, unless the call sets its own (default 2 s). */
   timeoutMs?: number;
   /**
@@ -73,6 +76,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 export class ServiceClient {
   readonly #tokenFor: ((audience: string) => Promise<string | undefined>) | undefined;
   readonly #log: Logger;
+  readonly #tracer: Tracer | undefined;
   readonly #timeoutMs: number;
   readonly #retries: number;
   readonly #agent: Agent;
@@ -82,6 +86,7 @@ export class ServiceClient {
   constructor(options: ServiceClientOptions) {
     this.#tokenFor = options.tokenFor;
     this.#log = options.log;
+    this.#tracer = options.tracer;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#retries = options.retries ?? DEFAULT_RETRIES;
     this.#agent = new Agent({
@@ -95,15 +100,31 @@ export class ServiceClient {
 
   /** Calls one instance of `service`; see the class comment for what is retried, counted and thrown. */
   async request<T = unknown>(service: string, call: ServiceRequest): Promise<ServiceResponse<T>> {
+    const method = call.method.toUpperCase();
+    const span = this.#tracer?.startSpan(`${method} ${service}`, 'client', {
+      attributes: { 'peer.service': service, 'http.method': method, 'http.target': call.path.split('?')[0] ?? '' },
+    });
+    if (!span) return this.#request<T>(service, call, method, undefined);
+    try {
+      const response = await this.#request<T>(service, call, method, span.traceparent);
+      span.set('http.status_code', response.status).end(response.status >= 500 ? 'error' : 'ok');
+      return response;
+    } catch (error) {
+      span.fail((error as Error)?.message ?? String(error)).end();
+      throw error;
+    }
+  }
+
+  async #request<T>(service: string, call: ServiceRequest, method: string, traceparent: string | undefined): Promise<ServiceResponse<T>> {
     const breaker = this.#breakers.for(service);
     // Fail fast before anything touches the network, a token fetch included.
     breaker.assertCallable();
-    const method = call.method.toUpperCase();
     const timeoutMs = call.timeoutMs ?? this.#timeoutMs;
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = call.signal ? AbortSignal.any([deadline, call.signal]) : deadline;
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const [name, value] of Object.entries(call.headers ?? {})) headers[name.toLowerCase()] = value;
+    if (traceparent) headers.traceparent = traceparent;
     let body: string | Uint8Array | undefined;
     if (call.body !== undefined) {
       if (typeof call.body === 'string' || call.body instanceof Uint8Array) {

@@ -1,13 +1,27 @@
 import type { Logger } from 'pino';
+import { Histogram } from 'prom-client';
 import type { DeadLetterCounter } from '../bus/consumer.ts';
 import { consumerHandler } from '../bus/consumer.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { Subscription } from '../bus/subscription.ts';
 import { ConfigError } from '../config.ts';
 import type { Database } from '../database.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Tracer } from '../tracing/tracer.ts';
 
 /** Deliveries handed to a consumer at once (at least pg-boss's fetch batch). */
 const DEFAULT_HANDLER_CONCURRENCY = 64;
+
+/** Seconds from an event's publication (`time`) to its delivery to a consumer: the bus's lag as the consumer sees it. */
+function consumeLagHistogram(metrics: Metrics): Histogram<'consumer' | 'type'> {
+  return new Histogram({
+    name: 'mercato_bus_consume_lag_seconds',
+    help: 'Time from an event being published to a consumer receiving it, in seconds',
+    labelNames: ['consumer', 'type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [metrics.registry],
+  });
+}
 
 /** A service's consumers, one per subscription, keyed by consumer name. */
 export class Consumers {
@@ -19,9 +33,12 @@ export class Consumers {
     subscriptions: readonly Subscription[];
     database: Database<unknown> | undefined;
     log: Logger;
+    tracer?: Tracer;
+    metrics?: Metrics;
     onDeadLetter: DeadLetterCounter;
   }) {
     this.#service = options.service;
+    const lag = options.metrics && consumeLagHistogram(options.metrics);
     for (const subscription of options.subscriptions) {
       if (!options.database) throw new Error(`${options.service} consumes events but owns no database for its inbox`);
       const consumer = subscription.consumer ?? options.service;
@@ -32,6 +49,8 @@ export class Consumers {
         consumer,
         subscription,
         log: options.log,
+        tracer: options.tracer,
+        observeLag: lag && ((type, seconds) => lag.observe({ consumer, type }, seconds)),
         onDeadLetter: options.onDeadLetter,
       });
       this.#entries.set(consumer, { subscription, handler });

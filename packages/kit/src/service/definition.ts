@@ -11,6 +11,7 @@ import type { ServiceClient } from '../http/service-client.ts';
 import type { HttpApp } from '../http-app.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import type { Tracer } from '../tracing/tracer.ts';
 
 /** What a service declares it needs; the context's types follow from it. */
 export interface Needs {
@@ -27,6 +28,8 @@ export type SetupContext<P extends TProperties = TProperties, N extends Needs = 
   config: BaseConfig & Static<TObject<P>>;
   log: Logger;
   metrics: Metrics;
+  /** This process's spans: `tracer.startSpan` for work of its own (a provider call); requests, calls and events are traced by the kit. */
+  tracer: Tracer;
   /** The event bus, once started; absent when neither NATS_URL nor BUS_DATABASE_URL is set. */
   readonly bus: EventBus | undefined;
   /** Service tokens for calls to other services; present when this service has client credentials. */
@@ -95,6 +98,8 @@ export interface ServiceDefinition<
   jwks?: (deps: D, context: SetupContext<P, NeedsOf<M, Disc>>) => JwksSource;
   /** Whether to register with the registry (every service but the registry itself). */
   register?: boolean;
+  /** False: no server spans (the registry, whose heartbeats would bury the shop's traces). Default true. */
+  traced?: boolean;
   /** Serve HTTPS with this certificate and key (the gateway, from MERCATO_TLS_CERT / MERCATO_TLS_KEY). */
   https?: (context: SetupContext<P, NeedsOf<M, Disc>>) => { cert: Buffer; key: Buffer } | undefined;
   routes?: (app: HttpApp, deps: D, context: ServiceContext<P, NeedsOf<M, Disc>>) => void | Promise<void>;

@@ -7,6 +7,8 @@ import type { Database } from '../database.ts';
 import { createHttpApp, type HttpApp } from '../http-app.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import type { Tracer } from '../tracing/tracer.ts';
+import { traceRoutes } from '../tracing/traces.routes.ts';
 import type { Consumers } from './consumers.ts';
 
 /**
@@ -20,6 +22,9 @@ export async function createServiceHttp(options: {
   config: BaseConfig;
   log: Logger;
   metrics: Metrics;
+  tracer: Tracer;
+  /** Server spans for every request (see ServiceDefinition.traced). */
+  traced: boolean;
   https: { cert: Buffer; key: Buffer } | undefined;
   verifier: TokenVerifier;
   database: Database<unknown> | undefined;
@@ -35,6 +40,7 @@ export async function createServiceHttp(options: {
     metrics: options.metrics,
     https: options.https,
     requestTimeoutMs: config.MERCATO_REQUEST_TIMEOUT_MS,
+    tracing: options.traced ? { tracer: options.tracer, trustTraceparent: options.auth !== 'edge' } : undefined,
   });
   // Every route's schema becomes the service's OpenAPI document at GET /openapi.json (the gateway merges them at /docs).
   await app.register(swagger, { openapi: { info: { title: `Mercato ${options.name}`, version: '1' } } });
@@ -57,6 +63,7 @@ export async function createServiceHttp(options: {
     const ok = Object.values(checks).every(Boolean);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'degraded', ...extra?.body, checks });
   });
+  traceRoutes(app, options.tracer.store);
   if (database) deadLetterRoutes(app, database.db, (consumer, envelope) => options.consumers.handleNow(consumer, envelope));
   return app;
 }

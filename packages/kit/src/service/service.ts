@@ -9,6 +9,7 @@ import type { EventBus } from '../bus/event-bus.ts';
 import { Outbox } from '../bus/outbox.ts';
 import { OutboxRelay } from '../bus/outbox-relay.ts';
 import { type BaseConfig, ConfigError } from '../config.ts';
+import { installPoolMetrics } from '../database/pool-metrics.ts';
 import { connectDatabase, type Database, migrate } from '../database.ts';
 import type { Discovery } from '../discovery/discovery.ts';
 import { DnsDiscovery } from '../discovery/dns-discovery.ts';
@@ -18,6 +19,7 @@ import { ServiceClient } from '../http/service-client.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
 import { SERVICE_NAMES } from '../service-names.ts';
+import { createTracer } from '../tracing/create-tracer.ts';
 import { Consumers } from './consumers.ts';
 import type { NeedsOf, Service, ServiceDefinition } from './definition.ts';
 import { identityJwks } from './identity-jwks.ts';
@@ -38,8 +40,10 @@ export async function createService<P extends TProperties, D, M extends URL | un
   const instanceId = config.MERCATO_INSTANCE_ID ?? `${definition.name}-${randomBytes(4).toString('hex')}`;
   const log = createLogger({ service: definition.name, instance: instanceId, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: definition.name, instance: instanceId });
+  const tracer = createTracer({ service: definition.name, instance: instanceId, config, log, metrics });
   // database
   const database = databaseUrl ? connectDatabase(databaseUrl, { applicationName: instanceId }) : undefined;
+  if (database) installPoolMetrics(metrics, database.pool);
   // discovery
   const discovery = discoveryFor(definition, config, log);
   const credentials: ClientCredentials | undefined = config.MERCATO_CLIENT_SECRET
@@ -58,9 +62,10 @@ export async function createService<P extends TProperties, D, M extends URL | un
     config,
     log,
     metrics,
+    tracer,
     database,
     discovery,
-    outbox: database ? new Outbox(definition.name) : undefined,
+    outbox: database ? new Outbox(definition.name, tracer) : undefined,
     get bus() {
       return bus.current;
     },
@@ -68,7 +73,12 @@ export async function createService<P extends TProperties, D, M extends URL | un
     serviceClient() {
       if (!discovery)
         throw new ConfigError('MERCATO_REGISTRY_URL', `is required: ${definition.name} calls other services (or set DISCOVERY=dns)`);
-      serviceClient ??= new ServiceClient({ discovery, log, tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)) });
+      serviceClient ??= new ServiceClient({
+        discovery,
+        log,
+        tracer,
+        tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)),
+      });
       return serviceClient;
     },
     flushOutbox: async () => (bus.relay ? bus.relay.flush() : 0),
@@ -88,6 +98,8 @@ export async function createService<P extends TProperties, D, M extends URL | un
     subscriptions: definition.subscriptions?.(deps, context) ?? [],
     database,
     log,
+    tracer,
+    metrics,
     onDeadLetter: (name, event, reason) => {
       deadLetterCount?.(name);
       bus.current?.deadLettered?.(name, event, reason);
@@ -103,6 +115,8 @@ export async function createService<P extends TProperties, D, M extends URL | un
     config,
     log,
     metrics,
+    tracer,
+    traced: definition.traced !== false,
     https,
     verifier,
     database,
@@ -164,6 +178,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
       await bus.current?.close();
       discovery?.close();
       await database?.close();
+      await tracer.close();
       log.info(`${definition.name} stopped`);
     },
   };

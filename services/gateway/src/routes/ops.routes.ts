@@ -1,10 +1,7 @@
 import { CommonProblems, type Discovery, type HttpApp, HttpProblem, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
 import { Type } from 'typebox';
-import { request } from 'undici';
+import { OpsClient } from '../ops-client.ts';
 import type { OpsMetrics } from '../ops-metrics.ts';
-
-/** One call to one instance's operator path; the gateway's ops credential, never its anonymous-call token. */
-const OPS_CALL_TIMEOUT_MS = 2_000;
 
 const DeadLetterParams = Type.Object(
   {
@@ -35,33 +32,8 @@ interface ServiceDeadLetter {
 export function opsRoutes(app: HttpApp, discovery: Discovery, opsTokens: ServiceTokens | undefined, metrics: OpsMetrics): void {
   const admin = { config: { access: 'admin' as const } };
 
-  async function opsCall(service: string, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown }> {
-    const instance = discovery.pick(service);
-    if (!instance) return { status: 503, body: undefined };
-    if (!opsTokens)
-      throw new HttpProblem(CommonProblems.serviceUnavailable, 'The gateway has no ops credential (MERCATO_OPS_CLIENT_SECRET).');
-    let response: Awaited<ReturnType<typeof request>>;
-    let text: string;
-    try {
-      response = await request(`${instance.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${await opsTokens.tokenFor(service)}` },
-        headersTimeout: OPS_CALL_TIMEOUT_MS,
-        bodyTimeout: OPS_CALL_TIMEOUT_MS,
-      });
-      text = await response.body.text();
-    } catch (error) {
-      app.log.warn({ err: error, service, path }, 'an ops call failed');
-      return { status: 503, body: undefined };
-    }
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: response.statusCode, body };
-  }
+  const ops = new OpsClient(discovery, opsTokens, app.log);
+  const opsCall = (service: string, method: 'GET' | 'POST', path: string) => ops.call(service, method, path);
 
   app.get('/api/ops/services', admin, async () => ({
     services: SERVICE_NAMES.map((name) => ({

@@ -1,4 +1,4 @@
-import { type HttpApp, HttpProblem, type Outbox, traceparentOf, transaction } from '@mercato/kit';
+import { annotateSpan, type HttpApp, HttpProblem, type Outbox, traceparentOf, transaction } from '@mercato/kit';
 import { Type } from 'typebox';
 import { OrderProblems } from '../errors.ts';
 import { shipOrder } from '../saga.ts';
@@ -30,6 +30,7 @@ export function adminRoutes(app: HttpApp, deps: { store: OrderStore; outbox: Out
 
   app.post('/api/admin/orders/:id/ship', { ...adminOnly, schema: { params: OrderId, body: ShipBody } }, async (request) => {
     const { id } = request.params;
+    annotateSpan({ 'order.id': id });
     const shipment = request.body;
     const order = await transaction(deps.store.db, async (tx) => {
       const current = await deps.store.get(tx, id, true);

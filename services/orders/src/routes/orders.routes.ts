@@ -1,5 +1,5 @@
 import { Address } from '@mercato/contracts';
-import { type HttpApp, HttpProblem, requireUser, traceparentOf, transaction } from '@mercato/kit';
+import { annotateSpan, type HttpApp, HttpProblem, requireUser, traceparentOf, transaction } from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { OrderProblems } from '../errors.ts';
@@ -116,6 +116,7 @@ export function orderRoutes(app: HttpApp, deps: OrderRouteDeps & { saga: Checkou
 
   app.post('/api/orders/:id/cancel', { config: { access: 'user' }, schema: { params: OrderId } }, async (request, reply) => {
     const { id } = request.params;
+    annotateSpan({ 'order.id': id });
     const order = await transaction(deps.store.db, async (tx) => {
       const current = await visibleOrder(deps.store, request, id, tx);
       // Asking twice while the cancellation runs is answered like the first time (the flow takes it as a no-op).
