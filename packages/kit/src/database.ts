@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type IsolationLevel, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import pg from 'pg';
+import { withAfterCommit } from './database/after-commit.ts';
 
 export type { Kysely, Transaction };
 
@@ -35,7 +36,8 @@ export function connectDatabase<DB>(connectionString: string, options: { max?: n
   });
   // An idle client losing its connection (Postgres restart) must not crash the process.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // `afterCommit` (database/after-commit.ts) works on every transaction of this Kysely.
+  const db = new Kysely<DB>({ dialect: withAfterCommit(new PostgresDialect({ pool })) });
   return {
     db,
     pool,
