@@ -17,6 +17,8 @@ export interface TestPlatform {
   registryUrl: () => Promise<string>;
   /** The platform's log lines at error level, to explain a failed assertion. */
   errors: () => string;
+  /** Everything every process wrote so far (`mercato up` with JSON logs: `<name> | <json>` per line). */
+  output: () => string;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startTestPlatform(name: string, env: Record<string, string
           .split('\n')
           .filter((line) => /"level":(50|60)/.test(line))
           .join('\n'),
+      output: () => platform?.output() ?? '',
       registryUrl: async () => JSON.parse(await readFile(join(dataDir, 'runtime.json'), 'utf8')).registryUrl,
       stop,
     };
