@@ -1,6 +1,7 @@
 import { defineService } from '@mercato/kit';
 import { Type } from 'typebox';
 import { inventoryHandlers } from './handlers.ts';
+import { InventoryMetrics } from './inventory-metrics.ts';
 import { ReservationSweeper } from './reservation-sweeper.ts';
 import { adminStockRoutes } from './routes/admin-stock.routes.ts';
 import { reservationRoutes } from './routes/reservations.routes.ts';
@@ -19,8 +20,8 @@ export function inventoryDefinition() {
     name: 'inventory',
     config: InventoryConfig,
     migrations: new URL('./migrations/', import.meta.url),
-    setup({ database, outbox, log }) {
-      const store = new InventoryStore(database.db, outbox);
+    setup({ database, outbox, log, metrics }) {
+      const store = new InventoryStore(database.db, outbox, new InventoryMetrics(metrics.registry));
       return { store, sweeper: new ReservationSweeper(store, log) };
     },
     subscriptions: ({ store }, { config }) => inventoryHandlers(store, config.INVENTORY_RESERVATION_TTL_SECONDS),

@@ -1,6 +1,7 @@
 import { StockCommitFailed, StockCommitted, StockLow, StockReleased, StockReservationFailed, StockReserved } from '@mercato/contracts';
-import { type AnySchema, type Kysely, type Logger, type Outbox, sql } from '@mercato/kit';
+import { type AnySchema, afterCommit, type Kysely, type Logger, type Outbox, sql } from '@mercato/kit';
 import { crossedLow, type Line, normaliseLines, type ReservationStatus } from './domain/reservation.ts';
+import type { InventoryMetrics } from './inventory-metrics.ts';
 
 export interface StockRow {
   sku: string;
@@ -33,9 +34,11 @@ const stockRow = (r: { sku: string; on_hand: number; reserved: number }): StockR
 export class InventoryStore {
   readonly #db: Kysely<AnySchema>;
   readonly #outbox: Outbox;
-  constructor(db: Kysely<AnySchema>, outbox: Outbox) {
+  readonly #metrics: InventoryMetrics | undefined;
+  constructor(db: Kysely<AnySchema>, outbox: Outbox, metrics?: InventoryMetrics) {
     this.#db = db;
     this.#outbox = outbox;
+    this.#metrics = metrics;
   }
 
   get db(): Kysely<AnySchema> {
@@ -144,6 +147,9 @@ export class InventoryStore {
         data: { reservationId: id, reason: 'out_of_stock', skus: short },
         traceparent,
       });
+      // Once committed: the reservation is decided here, once; a repeated reserve answers it above.
+      const metrics = this.#metrics;
+      if (metrics) await afterCommit(tx, () => metrics.reservationFailed('out_of_stock'));
       return { id, status: 'failed', reason: 'out_of_stock', expiresAt: expiresAt.toISOString() };
     }
     await sql`insert into reservation_lines (reservation_id, sku, quantity)

@@ -69,6 +69,12 @@ after(async () => {
 
 const seen = (type: string) => observer.count(type);
 
+/** Reservations refused out of stock so far, as inventory's /metrics counts them. */
+async function outOfStockFailures(): Promise<number> {
+  const metric = inventory.context.metrics.registry.getSingleMetric('mercato_inventory_reservation_failures_total') ?? assert.fail();
+  return (await metric.get()).values.find((v) => v.labels.reason === 'out_of_stock')?.value ?? 0;
+}
+
 describe('stock', () => {
   it('an admin sets on hand; availability is on hand minus reserved', async () => {
     const set = await call('PUT', '/api/inventory/SKU-A', admin, { onHand: 10 });
@@ -221,5 +227,39 @@ describe('reservations', () => {
       20_000,
     );
     assert.deepEqual(await stock('BUS-2'), { on_hand: 5, reserved: 0 });
+  });
+});
+
+describe('business metrics', () => {
+  it('a reservation refused out of stock counts one failure; the same reservation asked again counts none', async () => {
+    await call('PUT', '/api/inventory/SCARCE', admin, { onHand: 1 });
+    const before = await outOfStockFailures();
+    const lines = [{ sku: 'SCARCE', quantity: 2 }];
+    // The saga's command, delivered twice (a new event id each time: the inbox lets both through).
+    const commands = await observer.publish(async (send) => [
+      await send(ReserveStock, 'order-scarce', { reservationId: 'scarce-1', lines }),
+      await send(ReserveStock, 'order-scarce', { reservationId: 'scarce-1', lines }),
+    ]);
+    // The same through the internal route.
+    for (let i = 0; i < 2; i++) {
+      const answer = await call('POST', '/internal/reservations', saga, { id: 'scarce-2', lines });
+      assert.equal(answer.body?.reason, 'out_of_stock');
+    }
+    const ids = commands.map((command) => command.id);
+    await waitFor(
+      'both bus commands handled',
+      async () => {
+        const { rows } = await sql`select 1 from mercato_inbox where event_id = any(${ids}::uuid[])`.execute(
+          inventory.context.database?.db ?? assert.fail(),
+        );
+        return rows.length === 2;
+      },
+      20_000,
+    );
+    // Counted right after the commit, a moment after another connection can see it.
+    await waitFor('the failures counted', async () => (await outOfStockFailures()) - before >= 2);
+    assert.equal((await outOfStockFailures()) - before, 2, 'one failure per reservation');
+    const text = await inventory.context.metrics.registry.metrics();
+    assert.match(text, /^mercato_inventory_reservation_failures_total\{[^}]*reason="out_of_stock"[^}]*\} \d+$/m);
   });
 });

@@ -1,6 +1,7 @@
 import { SANDBOX_TEST_TOKENS } from '@mercato/contracts';
 import { ConfigError, DataCipher, defineService } from '@mercato/kit';
 import { Type } from 'typebox';
+import { CheckoutMetrics } from './checkout-metrics.ts';
 import { parseRates } from './domain/shipping.ts';
 import { ordersHandlers } from './handlers.ts';
 import { OrderWatch } from './order-watch.ts';
@@ -34,7 +35,7 @@ export function ordersDefinition() {
     config: OrdersConfig,
     migrations: new URL('./migrations/', import.meta.url),
     discovery: true,
-    setup({ database, outbox, config, log, serviceClient }) {
+    setup({ database, outbox, config, log, metrics, serviceClient }) {
       const rates = parseRates(config.ORDERS_SHIPPING_RATES);
       if (!rates) {
         throw new ConfigError('ORDERS_SHIPPING_RATES', 'must be a JSON object of country code (or *) to an amount in minor units');
@@ -43,6 +44,14 @@ export function ordersDefinition() {
       const saga = new CheckoutSaga(store, outbox, {
         stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
         reservationTtlSeconds: Math.ceil((config.ORDERS_STEP_TIMEOUT_MS * 6) / 1000),
+        metrics: new CheckoutMetrics({
+          registry: metrics.registry,
+          currency: config.MERCATO_CURRENCY,
+          oldestStepAgeSeconds: () => store.oldestStepAgeSeconds(),
+          // The kit's bus gauges read the outbox on one pooled connection per scrape; reading after them
+          // reuses it, where reading alongside would keep a second idle backend open (scrapes come every 5 s).
+          before: async () => metrics.registry.getSingleMetric('mercato_outbox_backlog')?.get(),
+        }),
       });
       const watch = new OrderWatch({ connectionString: database.pool.options.connectionString, log });
       return { store, saga, outbox, rates, watch, upstreams: new Upstreams(serviceClient()), sweeper: new SagaSweeper(store, saga, log) };

@@ -1,5 +1,6 @@
 import type { EventDefinition } from '@mercato/contracts';
-import type { AnySchema, DeliveryOf, Kysely, Logger, Outbox } from '@mercato/kit';
+import { type AnySchema, afterCommit, type DeliveryOf, type Kysely, type Logger, type Outbox } from '@mercato/kit';
+import { type CheckoutMetrics, hasFacts } from './checkout-metrics.ts';
 import {
   type Decision,
   decide,
@@ -12,9 +13,13 @@ import {
   start,
   type Timing,
 } from './domain/checkout.flow.ts';
+import { checkoutFacts } from './domain/checkout-facts.ts';
 import type { OrderRow, OrderStore } from './store.ts';
 
-export type SagaOptions = Timing;
+export type SagaOptions = Timing & {
+  /** Counts placed, confirmed and cancelled checkouts and step durations, once each decision has committed. */
+  metrics?: CheckoutMetrics;
+};
 
 /**
  * The checkout saga's shell: the rules are in `domain/checkout.flow.ts`; this applies them. Every
@@ -25,10 +30,12 @@ export class CheckoutSaga {
   readonly #store: OrderStore;
   readonly #outbox: Outbox;
   readonly #timing: Timing;
+  readonly #metrics: CheckoutMetrics | undefined;
   constructor(store: OrderStore, outbox: Outbox, options: SagaOptions) {
     this.#store = store;
     this.#outbox = outbox;
-    this.#timing = options;
+    this.#timing = { stepTimeoutMs: options.stepTimeoutMs, reservationTtlSeconds: options.reservationTtlSeconds };
+    this.#metrics = options.metrics;
   }
 
   /** The first step's deadline, for an order placed now. */
@@ -39,6 +46,8 @@ export class CheckoutSaga {
   /** A just-inserted order: ask inventory to hold its lines, and tell the shop it was placed. */
   async start(tx: Kysely<AnySchema>, order: OrderRow, traceparent: string): Promise<void> {
     await apply(tx, this.#store, this.#outbox, order, { change: {}, commands: start(order, this.#timing) }, traceparent);
+    const metrics = this.#metrics;
+    if (metrics) await afterCommit(tx, () => metrics.placed());
   }
 
   /** One reply from inventory or payments, typed by its event (the consumer validated it against its contract). */
@@ -70,6 +79,10 @@ export class CheckoutSaga {
   async #decide(tx: Kysely<AnySchema>, order: OrderRow, input: FlowInput, traceparent: string): Promise<Decision> {
     const decision = decide(order, input, { ...this.#timing, now: new Date() });
     await apply(tx, this.#store, this.#outbox, order, decision, traceparent);
+    const metrics = this.#metrics;
+    const facts = metrics && checkoutFacts(order, input, decision);
+    // Counted once committed: a reply handled again after a rollback counts once, a duplicate not at all.
+    if (metrics && facts && hasFacts(facts)) await afterCommit(tx, () => metrics.applied(facts, order.stepStartedAt));
     return decision;
   }
 }

@@ -36,6 +36,8 @@ export interface OrderRow {
   paymentReturn: 'void' | 'refund' | null;
   stepDeadline: Date | null;
   stepAttempts: number;
+  /** When the saga entered its current step or compensation round (and sent its commands). */
+  stepStartedAt: Date;
   shipment: { carrier: string; trackingNumber: string } | null;
   history: HistoryEntry[];
   createdAt: Date;
@@ -105,6 +107,7 @@ interface Row {
   payment_return: 'void' | 'refund' | null;
   step_deadline: Date | null;
   step_attempts: number;
+  step_started_at: Date;
   shipment: { carrier: string; trackingNumber: string } | null;
   history: HistoryEntry[];
   created_at: Date;
@@ -139,6 +142,7 @@ const toOrder = (r: Row, decryptAddress: () => Address): OrderRow => {
     paymentReturn: r.payment_return,
     stepDeadline: r.step_deadline,
     stepAttempts: r.step_attempts,
+    stepStartedAt: r.step_started_at,
     shipment: r.shipment,
     history: r.history,
     createdAt: r.created_at,
@@ -226,6 +230,8 @@ export class OrderStore {
       return sql`${column} = ${bound}`;
     });
     sets.push(sql`updated_at = now()`);
+    // A new step (or compensation round) starts now: its commands go out in this transaction.
+    if (change.sagaStep !== undefined) sets.push(sql`step_started_at = now()`);
     if (entry) {
       sets.push(
         sql`history = history || jsonb_build_array(jsonb_build_object('status', coalesce(${change.status ?? null}::text, status), 'at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'detail', ${entry.detail}::text))`,
@@ -294,6 +300,16 @@ export class OrderStore {
     await sql`delete from idempotency_keys where created_at < now() - make_interval(hours => ${hours})`.execute(this.db);
     // Revisions are never reused, so old claims guard nothing.
     await sql`delete from cart_claims where created_at < now() - make_interval(hours => ${hours})`.execute(this.db);
+  }
+
+  /**
+   * Seconds the longest-waiting order in flight has been in its current step (0 when none is): one
+   * statement through `orders_in_flight`, which holds only the orders in flight, however long the history.
+   */
+  async oldestStepAgeSeconds(): Promise<number> {
+    const { rows } = await sql<{ age: number | null }>`
+      select extract(epoch from now() - min(step_started_at))::float8 as age from orders where saga_step <> 'done'`.execute(this.db);
+    return Math.max(0, rows[0]?.age ?? 0);
   }
 
   /** In-flight orders past their step's deadline, locked for this sweeper (others skip them). */

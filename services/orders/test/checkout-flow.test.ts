@@ -40,6 +40,7 @@ import {
   ship,
   start,
 } from '../src/domain/checkout.flow.ts';
+import { type CheckoutFacts, checkoutFacts } from '../src/domain/checkout-facts.ts';
 
 const timing = { stepTimeoutMs: 1_000, reservationTtlSeconds: 6 };
 const now = new Date('2025-03-01T12:00:00.000Z');
@@ -398,6 +399,7 @@ function play(outcomes: Outcomes, script: readonly Happening[]) {
   const replies: Reply[] = [];
   const sent: Command[] = [];
   const log: string[] = [];
+  const facts: CheckoutFacts[] = [];
   let rounds = 0;
   let stockFreed = 0;
   let captures = 0;
@@ -417,6 +419,7 @@ function play(outcomes: Outcomes, script: readonly Happening[]) {
   const flow = (input: FlowInput) => {
     const before = order;
     const decision = decide(order, input, context);
+    facts.push(checkoutFacts(order, input, decision));
     order = { ...order, ...decision.change };
     log.push(`${input.kind === 'reply' ? input.reply.type : input.kind} in ${before.sagaStep}/${before.status} → ${summary(decision)}`);
     const startsRound = decision.change.sagaStep === 'compensating';
@@ -541,7 +544,7 @@ function play(outcomes: Outcomes, script: readonly Happening[]) {
     else if (replies.length) deliver(0, false);
     else sweep();
   }
-  return { order, stock, payment, sent, rounds, stockFreed, captures, log };
+  return { order, stock, payment, sent, rounds, stockFreed, captures, log, facts };
 }
 
 const happening: fc.Arbitrary<Happening> = fc.oneof(
@@ -561,7 +564,7 @@ describe('checkout flow against simulated services: duplicates, reorderings, lat
   it('every order ends confirmed or cancelled, captures only committed stock, releases at most once, and keeps nothing it should give back', () => {
     fc.assert(
       fc.property(outcomes, fc.array(happening, { maxLength: 60 }), (drawn, script) => {
-        const { order, stock, payment, sent, rounds, stockFreed, captures, log } = play(drawn, script);
+        const { order, stock, payment, sent, rounds, stockFreed, captures, log, facts } = play(drawn, script);
         const trail = `\n${log.join('\n')}`;
         const count = (event: EventDefinition) => sent.filter((command) => command.event === event).length;
 
@@ -593,6 +596,16 @@ describe('checkout flow against simulated services: duplicates, reorderings, lat
           assert.equal(cancelled[0]?.data.reason, order.cancelReason);
           assert.ok(count(OrderConfirmed) <= 1);
         }
+
+        // The business metrics count each checkout once, whatever came twice: placed = confirmed + cancelled.
+        const confirmed = facts.filter((f) => f.confirmed);
+        const cancelled = facts.filter((f) => f.cancelled);
+        assert.equal(confirmed.length + cancelled.length, 1, `${confirmed.length} confirmed, ${cancelled.length} cancelled${trail}`);
+        if (order.status === 'confirmed') assert.deepEqual(confirmed[0]?.confirmed, amount);
+        // An order cancelled after its confirmation stays counted as confirmed.
+        else if (cancelled[0]) assert.equal(cancelled[0].cancelled, order.cancelReason);
+        const answered = facts.flatMap((f) => f.answered);
+        assert.deepEqual(answered, [...new Set(answered)], `a step's reply counted twice${trail}`);
       }),
       { numRuns: 3_000 },
     );

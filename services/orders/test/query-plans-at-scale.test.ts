@@ -174,4 +174,13 @@ describe(`orders with ${ORDERS.toLocaleString('en')} orders in the history`, () 
     assertReads(scans, 'idempotency_keys', 'idempotency_keys_by_age');
     assertReads(scans, 'cart_claims', 'cart_claims_by_age');
   });
+
+  it("each scrape's oldest step age (mercato_saga_oldest_step_age_seconds) reads the orders in flight through orders_in_flight", async (t) => {
+    let age = -1;
+    const { scans } = await indexedPlansOf(t, recorder, async () => {
+      age = await store.oldestStepAgeSeconds();
+    });
+    assert.ok(age >= 0, `an age in seconds (${age})`);
+    assertReads(scans, 'orders', 'orders_in_flight');
+  });
 });

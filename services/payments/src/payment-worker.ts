@@ -3,6 +3,7 @@ import { ExponentialBackoff, handleWhen, retry, TimeoutStrategy, timeout, wrap }
 import { Counter } from 'prom-client';
 import type { Outcome, ProviderOperation } from './domain/payment-intent.ts';
 import type { PaymentTokenSource } from './order-tokens.ts';
+import { PaymentMetrics } from './payment-metrics.ts';
 import { idempotencyKey, type PaymentProvider, ProviderRejectedError } from './providers/payment-provider.ts';
 import { type ClaimedStep, type PaymentsStore, WORK_CHANNEL } from './store.ts';
 
@@ -55,6 +56,7 @@ export interface PaymentWorkerOptions {
 export class PaymentWorker {
   readonly #options: PaymentWorkerOptions;
   readonly #calls: Counter<'operation' | 'outcome'>;
+  readonly #outcomes: PaymentMetrics;
   /** Retries what may pass (not a rejection), each call bounded by the timeout (which aborts the call's signal). */
   readonly #policy;
   /**
@@ -96,6 +98,7 @@ export class PaymentWorker {
       labelNames: ['operation', 'outcome'] as const,
       registers: [options.metrics.registry],
     });
+    this.#outcomes = new PaymentMetrics(options.metrics.registry);
     const { store } = options;
     this.#records = new GroupCommit({
       // Groups never share an intent (one claim per step), and a record never waits for a command's lock (`busy`): no lock cycles.
@@ -236,6 +239,8 @@ export class PaymentWorker {
       const recorded = await this.#record(step, outcome, span);
       if (recorded === 'stale')
         log.warn({ orderId: step.orderId, operation: step.operation }, 'lease lost before recording; another worker took the step');
+      // Committed under this claim's lease: the one record of this outcome, whoever called the provider before.
+      else this.#outcomes.recorded(step.operation, outcome);
     } catch (error) {
       // The lease runs out and the step is claimed again: the provider answers the same key with the same outcome.
       log.error(

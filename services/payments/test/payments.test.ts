@@ -62,6 +62,13 @@ async function providerCallCount(operation: string, outcome: string): Promise<nu
   return values.find((v) => v.labels.operation === operation && v.labels.outcome === outcome)?.value ?? 0;
 }
 
+/** A business counter's value for the label values given (none: every series summed). */
+async function businessCount(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = payments.context.metrics.registry.getSingleMetric(name) ?? assert.fail(`no metric ${name}`);
+  const values = (await metric.get()).values;
+  return values.filter((v) => Object.entries(labels).every(([key, value]) => v.labels[key] === value)).reduce((sum, v) => sum + v.value, 0);
+}
+
 /** Lets the worker and the bus settle, so that "nothing more arrived" means something. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
 
@@ -361,5 +368,34 @@ describe('the admin route', () => {
     assert.equal(answer.statusCode, 200);
     assert.match(answer.body, /payments_provider_calls_total\{[^}]*operation="capture"[^}]*outcome="success"[^}]*\} \d+/);
     assert.match(answer.body, /payments_provider_calls_total\{[^}]*operation="authorize"[^}]*outcome="declined"[^}]*\} \d+/);
+  });
+});
+
+describe('business metrics', () => {
+  it('a declined card counts one decline under its reason; the same authorize delivered again answers without counting again', async () => {
+    const declined = await businessCount('mercato_payment_declines_total', { reason: 'declined' });
+    const short = await businessCount('mercato_payment_declines_total', { reason: 'insufficient_funds' });
+    await bus.tools.send(authorize('o-metric-declined', 'tok_declined'), authorize('o-metric-short', 'tok_insufficient_funds'));
+    await repliesOf('o-metric-declined', 1);
+    await repliesOf('o-metric-short', 1);
+    assert.equal(await businessCount('mercato_payment_declines_total', { reason: 'declined' }), declined + 1);
+    assert.equal(await businessCount('mercato_payment_declines_total', { reason: 'insufficient_funds' }), short + 1);
+
+    await bus.tools.send(authorize('o-metric-declined', 'tok_declined'));
+    await repliesOf('o-metric-declined', 2);
+    await settle();
+    assert.equal(await businessCount('mercato_payment_declines_total', { reason: 'declined' }), declined + 1);
+  });
+
+  it('a provider that keeps failing through its retries counts one failed payment, and no decline', async () => {
+    const failed = await businessCount('mercato_payments_failed_total');
+    const declines = await businessCount('mercato_payment_declines_total');
+    await bus.tools.send(authorize('o-metric-failed', 'tok_provider_error'));
+    await repliesOf('o-metric-failed', 1);
+    assert.equal(await businessCount('mercato_payments_failed_total'), failed + 1);
+    assert.equal(await businessCount('mercato_payment_declines_total'), declines);
+    const answer = await payments.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${admin}` } });
+    assert.match(answer.body, /^mercato_payments_failed_total\{[^}]*\} \d+$/m);
+    assert.match(answer.body, /^mercato_payment_declines_total\{[^}]*reason="insufficient_funds"[^}]*\} \d+$/m);
   });
 });
