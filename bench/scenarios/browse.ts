@@ -7,6 +7,7 @@ import { RequestCpu } from '../lib/request-cpu.ts';
 import type { Scenario, Table } from '../lib/scenario.ts';
 import { seedLargeCatalog } from '../lib/seed.ts';
 import { GENEROUS_RATE_LIMITS, json, registerShoppers } from '../lib/shoppers.ts';
+import { tracingSettings } from '../lib/tracing-settings.ts';
 
 interface Shopper {
   token: string;
@@ -84,7 +85,8 @@ async function runPhase(
 export const scenario: Scenario = {
   name: 'browse',
   description: 'a shopper mix through the gateway (OB weights) on the demo store and a 100k catalog, vs a bare Fastify ceiling',
-  options: '[--duration 15] [--connections 50] [--products 100000] [--catalogs demo,large] [--profile PROCESS:DIR]',
+  options:
+    '[--duration 15] [--connections 50] [--products 100000] [--catalogs demo,large] [--tracing off,1,default] [--profile PROCESS:DIR]',
   async run(args, progress) {
     const { values } = parseArgs({
       args,
@@ -93,6 +95,7 @@ export const scenario: Scenario = {
         connections: { type: 'string', default: '50' },
         products: { type: 'string', default: '100000' },
         catalogs: { type: 'string', default: 'demo,large' },
+        tracing: { type: 'string' },
         profile: { type: 'string' },
       },
     });
@@ -120,6 +123,34 @@ export const scenario: Scenario = {
       );
     } finally {
       await ceiling.stop();
+    }
+
+    // Issue 10: the cost of tracing, one platform per setting in one run (ratios against the first).
+    const tracing = tracingSettings(values.tracing);
+    if (tracing) {
+      const rows: Record<string, string | number>[] = [];
+      const tables: Table[] = [];
+      const summary: Record<string, string | number> = { 'ceiling req/s': ceilingFigures.totalPerSecond };
+      let baseline: { label: string; perSecond: number } | undefined;
+      for (const setting of tracing) {
+        await withPlatform({ ...env, ...setting.env }, progress, async (platform, where) => {
+          const tokens = await registerShoppers(platform.gatewayUrl, connections);
+          const window = new RequestCpu({ supervisorPid: platform.child.pid ?? 0, prefix: where.prefix });
+          const label = `demo store, tracing ${setting.label}`;
+          const figures = await runPhase(label, platform.gatewayUrl, tokens, { ...timing, window }, progress);
+          tables.push({
+            title: `${label}: CPU per request by process in the measured window`,
+            rows: window.rows(figures.totalPerSecond * seconds),
+          });
+          rows.push(...figures.rows.map((row) => ({ tracing: setting.label, ...row })));
+          summary[`tracing ${setting.label} req/s`] = figures.totalPerSecond;
+          summary[`tracing ${setting.label} p99 ms`] = figures.p99Ms;
+          baseline ??= { label: setting.label, perSecond: figures.totalPerSecond };
+          if (baseline.label !== setting.label)
+            summary[`tracing ${setting.label} / ${baseline.label} req/s`] = ratio(figures.totalPerSecond, baseline.perSecond);
+        });
+      }
+      return { rows, summary, tables };
     }
 
     return withPlatform(env, progress, async (platform, where) => {

@@ -11,6 +11,7 @@ import { withPlatform } from '../lib/platform.ts';
 import type { Scenario, Table } from '../lib/scenario.ts';
 import { GENEROUS_RATE_LIMITS, json, registerShoppers } from '../lib/shoppers.ts';
 import { ms, percentile } from '../lib/stats.ts';
+import { tracingSettings } from '../lib/tracing-settings.ts';
 
 const ADMIN = { email: 'bench-admin@shop.test', password: 'bench admin password' };
 const PRODUCTS = 20;
@@ -43,6 +44,8 @@ interface OrderAnswer {
 
 interface CheckoutFigures {
   bus: string;
+  /** The tracing setting of the row (`--tracing`); absent without the option. */
+  tracing?: string;
   /** The history the store held before the shoppers (`--history`); none on the empty store. */
   history?: SeededHistory;
   confirmedPerSecond: number;
@@ -245,7 +248,7 @@ export const scenario: Scenario = {
     'virtual shoppers add to cart, place orders and poll until final: confirmed orders/s, place→confirmed latency, ' +
     'what one order costs (CPU per process, SQL and transactions per database, HTTP requests, bus messages) and memory per process',
   options:
-    '[--duration 20] [--shoppers 50] [--buses pgboss,nats] [--follow wait|poll] [--statements N] [--history N] [--profile PROCESS:DIR]',
+    '[--duration 20] [--shoppers 50] [--buses pgboss,nats] [--follow wait|poll] [--statements N] [--history N] [--tracing off,1,default] [--profile PROCESS:DIR]',
   async run(args, progress) {
     const { values } = parseArgs({
       args,
@@ -256,9 +259,12 @@ export const scenario: Scenario = {
         follow: { type: 'string', default: 'wait' },
         buses: { type: 'string', default: 'pgboss,nats' },
         history: { type: 'string', default: '0' },
+        tracing: { type: 'string' },
         profile: { type: 'string' },
       },
     });
+    // Issue 10: the cost of tracing, one platform per setting in one run (ratios against the first).
+    const tracing = tracingSettings(values.tracing);
     const seconds = positiveInteger('duration', values.duration);
     const shoppers = positiveInteger('shoppers', values.shoppers);
     const buses = values.buses.split(',');
@@ -287,6 +293,15 @@ export const scenario: Scenario = {
         continue;
       }
       const options = { shoppers, seconds, warmUpSeconds: 5, follow, topStatements };
+      if (tracing) {
+        for (const setting of tracing) {
+          const row = await checkoutOnPlatform(bus, { ...env, ...setting.env }, options, progress, {
+            label: `${bus}, tracing ${setting.label}`,
+          });
+          results.push({ ...row, tracing: setting.label });
+        }
+        continue;
+      }
       if (!historyOrders) {
         results.push(await checkoutOnPlatform(bus, env, options, progress, { label: bus }));
         continue;
@@ -301,6 +316,7 @@ export const scenario: Scenario = {
     }
     const rows = results.map((r) => ({
       bus: r.bus,
+      ...(r.tracing ? { tracing: r.tracing } : {}),
       ...(historyOrders ? { store: r.history ? historyName : 'empty' } : {}),
       'confirmed/s': r.confirmedPerSecond,
       confirmed: r.confirmed,
@@ -311,7 +327,16 @@ export const scenario: Scenario = {
       ...Object.fromEntries(Object.entries(r.stepP50Ms).map(([step, value]) => [`${step} p50 ms`, value])),
     }));
     const summary: Record<string, string | number> = {};
-    const empty = results.filter((r) => !r.history);
+    for (const bus of buses) {
+      const [baseline, ...others] = results.filter((r) => r.bus === bus && r.tracing);
+      for (const r of others)
+        if (baseline)
+          summary[`${bus} tracing ${r.tracing} / ${baseline.tracing} confirmed/s`] = ratio(
+            r.confirmedPerSecond,
+            baseline.confirmedPerSecond,
+          );
+    }
+    const empty = results.filter((r) => !r.history && (!r.tracing || r.tracing === results[0]?.tracing));
     const [first, second] = empty;
     if (first && second) summary[`${second.bus}/${first.bus} confirmed/s`] = ratio(second.confirmedPerSecond, first.confirmedPerSecond);
     for (const r of results) {

@@ -38,6 +38,8 @@ export const BaseConfig = Type.Object({
   MERCATO_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   MERCATO_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
   MERCATO_HEARTBEAT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2_000 }),
+  /** `off`: no spans at all (a trace id still travels with events); the benchmarks' baseline. See ADR 0023. */
+  MERCATO_TRACING: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   /** Share of new traces recorded (0–1); failed spans are kept whatever it says. See ADR 0023. */
   MERCATO_TRACE_SAMPLE_RATE: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
   /** Spans each process keeps in memory for `/api/ops/traces`, and for how long; 0 keeps none. */

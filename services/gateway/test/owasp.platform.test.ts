@@ -217,6 +217,10 @@ describe('API5 broken function level authorization: every admin route, as anonym
     ['GET', '/api/ops/metrics', () => '/api/ops/metrics'],
     ['GET', '/api/ops/dead-letters', () => '/api/ops/dead-letters'],
     ['POST', '/api/ops/dead-letters/{service}/{id}/replay', () => '/api/ops/dead-letters/orders/1/replay'],
+    // An invalid trace id and query: 401 and 403 still come first.
+    ['GET', '/api/ops/traces', () => '/api/ops/traces?limit=0&cursor=x'],
+    ['GET', '/api/ops/traces/{traceId}', () => '/api/ops/traces/not-a-trace-id'],
+    ['GET', '/api/ops/service-map', () => '/api/ops/service-map?junk=1'],
   ];
   for (const [method, label, path, body] of adminRoutes) {
     it(`${method} ${label}: anonymous 401, customer 403, before any validation`, async () => {
@@ -404,6 +408,9 @@ describe('API9 improper inventory management', () => {
       '/api/ops/services',
       '/api/ops/metrics',
       '/api/ops/dead-letters',
+      '/api/ops/traces',
+      '/api/ops/traces/{traceId}',
+      '/api/ops/service-map',
     ]) {
       assert.ok(paths.includes(route), `${route} is not in /docs (has ${paths.join(', ')})`);
     }

@@ -177,7 +177,8 @@ export class PaymentWorker {
   }
 
   #run(step: ClaimedStep): void {
-    const span = this.#options.tracer?.startSpan(`provider ${step.operation}`, 'client', {
+    const tracer = this.#options.tracer?.enabled ? this.#options.tracer : undefined;
+    const span = tracer?.startSpan(`provider ${step.operation}`, 'client', {
       parent: step.traceparent,
       attributes: {
         'peer.service': 'payment-provider',

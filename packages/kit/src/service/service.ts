@@ -41,6 +41,8 @@ export async function createService<P extends TProperties, D, M extends URL | un
   const log = createLogger({ service: definition.name, instance: instanceId, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: definition.name, instance: instanceId });
   const tracer = createTracer({ service: definition.name, instance: instanceId, config, log, metrics });
+  /** What the kit's parts trace with: nothing at all with MERCATO_TRACING=off. */
+  const tracing = tracer.enabled ? tracer : undefined;
   // database
   const database = databaseUrl ? connectDatabase(databaseUrl, { applicationName: instanceId }) : undefined;
   if (database) installPoolMetrics(metrics, database.pool);
@@ -65,7 +67,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
     tracer,
     database,
     discovery,
-    outbox: database ? new Outbox(definition.name, tracer) : undefined,
+    outbox: database ? new Outbox(definition.name, tracing) : undefined,
     get bus() {
       return bus.current;
     },
@@ -76,7 +78,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
       serviceClient ??= new ServiceClient({
         discovery,
         log,
-        tracer,
+        tracer: tracing,
         tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)),
       });
       return serviceClient;
@@ -98,7 +100,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
     subscriptions: definition.subscriptions?.(deps, context) ?? [],
     database,
     log,
-    tracer,
+    tracer: tracing,
     metrics,
     onDeadLetter: (name, event, reason) => {
       deadLetterCount?.(name);
@@ -116,7 +118,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
     log,
     metrics,
     tracer,
-    traced: definition.traced !== false,
+    traced: tracer.enabled && definition.traced !== false,
     https,
     verifier,
     database,

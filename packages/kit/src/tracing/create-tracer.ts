@@ -26,6 +26,7 @@ export function createTracer(options: {
     registers: [options.metrics.registry],
   });
   return new Tracer({
+    enabled: config.MERCATO_TRACING === 'on',
     service,
     instance,
     sampleRate: config.MERCATO_TRACE_SAMPLE_RATE,

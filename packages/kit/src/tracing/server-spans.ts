@@ -2,8 +2,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Span } from './span.ts';
 import { type Tracer, withSpan } from './tracer.ts';
 
-/** Probes, scrapes, the operators' own views and static files: traced, they would bury the shop's traffic. */
-const UNTRACED = /^\/(?:health\/|metrics(?:$|\?)|internal\/traces|api\/ops\/|assets\/|media\/|favicon)/;
+/** Probes, scrapes, the operators’ own views, the API docs and static files: traced, they would bury the shop's traffic. */
+const UNTRACED = /^\/(?:health\/|metrics(?:$|\?)|internal\/traces|api\/ops\/|assets\/|media\/|docs(?:$|[/?])|favicon)/;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** No server span for this route (the web app's pages: a static file per page view). */
+    untraced?: boolean;
+  }
+}
 
 const spans = new WeakMap<FastifyRequest, Span>();
 
@@ -20,7 +27,7 @@ export function serverSpanOf(request: FastifyRequest): Span | undefined {
  */
 export function installServerSpans(app: FastifyInstance, tracer: Tracer, options: { trustTraceparent: boolean }): void {
   app.addHook('onRequest', (request, _reply, done) => {
-    if (UNTRACED.test(request.url)) return done();
+    if (UNTRACED.test(request.url) || request.routeOptions.config?.untraced) return done();
     const header = request.headers.traceparent;
     const route = request.routeOptions.url ?? 'unmatched';
     const span = tracer.startSpan(`${request.method} ${route}`, 'server', {

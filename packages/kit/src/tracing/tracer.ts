@@ -30,6 +30,8 @@ export interface SpanExporter {
 }
 
 export interface TracerOptions {
+  /** False: the kit makes no spans with this tracer (MERCATO_TRACING=off). Default true. */
+  enabled?: boolean;
   service: string;
   instance: string;
   /** Share of new traces recorded, 0–1; a trace continued from a caller follows the caller's decision. Failed spans are always kept. */
@@ -49,11 +51,13 @@ export class Tracer implements SpanSink {
   readonly service: string;
   readonly instance: string;
   readonly store: SpanStore;
+  readonly enabled: boolean;
   readonly #sampleRate: number;
   readonly #exporter: SpanExporter | undefined;
   readonly #onRecorded: (() => void) | undefined;
 
   constructor(options: TracerOptions) {
+    this.enabled = options.enabled ?? true;
     this.service = options.service;
     this.instance = options.instance;
     this.store = options.store;

@@ -79,7 +79,7 @@ export async function webAppRoutes(app: HttpApp, options: WebAppOptions): Promis
   };
   // Any query string: the app reads it, the gateway does not (the kit refuses unknown parameters otherwise).
   for (const url of PAGE_ROUTES)
-    app.route({ method: ['GET', 'HEAD'], url, handler: pageHandler, config: { anyQuery: true }, schema: { hide: true } });
+    app.route({ method: ['GET', 'HEAD'], url, handler: pageHandler, config: { anyQuery: true, untraced: true }, schema: { hide: true } });
 
   const assets = join(options.dir, 'assets');
   if (existsSync(assets)) {
