@@ -105,3 +105,96 @@ export interface Order {
   createdAt: string;
   updatedAt: string;
 }
+
+/** The operators' routes (API.md, "Health and operations"; every one admin only). */
+export interface OpsServices {
+  services: { name: string; instances: { id: string; url: string; status: string; startedAt: string }[] }[];
+}
+
+/** Counts over the last `windowSeconds` (60: so each count is a rate per minute). */
+export interface BusinessFigures {
+  windowSeconds: number;
+  ordersPlaced: number;
+  ordersConfirmed: number;
+  ordersCancelled: Record<string, number>;
+  revenueConfirmed: Money[];
+  paymentDeclines: number;
+  reservationFailures: number;
+  sagaStepP99Ms: Record<string, number>;
+}
+
+export interface OpsMetrics {
+  at: string;
+  services: { name: string; instances: number; rps: number; p99Ms: number; errorRate: number }[];
+  bus: { backlog: number; deadLetters: number; oldestOutboxAgeSeconds?: number; sagaOldestStepAgeSeconds?: number };
+  /** Absent from a gateway that does not report business figures yet. */
+  business?: BusinessFigures;
+}
+
+export interface DeadLetter {
+  service: string;
+  id: string;
+  type: string;
+  subject: string;
+  reason: string;
+  attempts: number;
+  failedAt: string;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  name: string;
+  startedAt: string;
+  durationMs: number;
+  services: string[];
+  spanCount: number;
+  error: boolean;
+}
+
+export type SpanKind = 'server' | 'client' | 'producer' | 'consumer' | 'internal';
+
+export interface Span {
+  spanId: string;
+  /** May name a span that was not kept: such a span is a root here. */
+  parentSpanId: string | null;
+  service: string;
+  instance: string;
+  name: string;
+  kind: SpanKind;
+  startedAt: string;
+  durationMs: number;
+  status: 'ok' | 'error';
+  attributes: Record<string, string | number | boolean>;
+}
+
+export interface Trace {
+  traceId: string;
+  spans: Span[];
+}
+
+export interface ServiceMapEdge {
+  from: string;
+  to: string;
+  via: 'http' | 'bus';
+  calls: number;
+  perSecond: number;
+  errors: number;
+  /** 0–1. */
+  errorRate: number;
+}
+
+export interface ServiceMap {
+  since: string;
+  until: string;
+  nodes: { name: string }[];
+  edges: ServiceMapEdge[];
+}
+
+/** Something the platform did or noticed by itself (`alert_firing`, `alert_resolved`, later restarts and scaling). */
+export interface OpsEvent {
+  id: string;
+  at: string;
+  kind: string;
+  service: string;
+  detail: unknown;
+}

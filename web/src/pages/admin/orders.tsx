@@ -3,7 +3,7 @@ import { api } from '../../lib/api.ts';
 import { formatMoney } from '../../lib/money.ts';
 import { formatTime, paymentText, STATUS_LABEL } from '../../lib/order-words.ts';
 import { ApiError, describeError } from '../../lib/problem.ts';
-import { navigate, useLocation } from '../../lib/router.tsx';
+import { Link, navigate, useLocation } from '../../lib/router.tsx';
 import { useTitle } from '../../lib/title.ts';
 import { toast } from '../../lib/toast.ts';
 import type { Money, Order } from '../../lib/types.ts';
@@ -134,7 +134,9 @@ export function AdminOrderPage({ id }: { id: string }) {
         <CancelButton order={order} onCancelled={update} />
       </div>
       <p class="muted">
-        Placed {formatTime(order.createdAt)} by user {order.userId}
+        Placed {formatTime(order.createdAt)} by user {order.userId} ·{' '}
+        {/* The ops console finds the order's traces by its id (and opens the trace itself when there is one). */}
+        <Link href={`/ops/traces?orderId=${encodeURIComponent(order.id)}`}>Trace</Link>
       </p>
       <ShipForm order={order} onShipped={update} />
       {payment.state === 'ready' && payment.value && (

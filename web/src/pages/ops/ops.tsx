@@ -2,52 +2,30 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { formatTime } from '../../lib/order-words.ts';
 import { describeError } from '../../lib/problem.ts';
+import { Link, matchPath, useLocation } from '../../lib/router.tsx';
 import { useTitle } from '../../lib/title.ts';
 import { toast } from '../../lib/toast.ts';
-import type { Page } from '../../lib/types.ts';
+import type { DeadLetter, OpsMetrics, OpsServices, Page } from '../../lib/types.ts';
 import { StaffOnly } from '../admin/guard.tsx';
+import { BusinessSection } from './business.tsx';
 import { TimeChart } from './chart.tsx';
+import { EventsSection } from './events.tsx';
+import { appendSample, EMPTY_HISTORY, type MetricsHistory, sampleOf, seriesUnder } from './metrics-history.ts';
+import { ServiceMapSection } from './service-map.tsx';
+import { TracePage, TracesPage } from './traces.tsx';
+import './ops.css';
 
-interface ServicesAnswer {
-  services: { name: string; instances: { id: string; url: string; status: string; startedAt: string }[] }[];
-}
-interface MetricsAnswer {
-  at: string;
-  services: { name: string; instances: number; rps: number; p99Ms: number; errorRate: number }[];
-  bus: { backlog: number; deadLetters: number };
-}
-interface DeadLetter {
-  service: string;
-  id: string;
-  type: string;
-  subject: string;
-  reason: string;
-  attempts: number;
-  failedAt: string;
-}
-
-/** How often the console asks again, and how much history its charts keep (10 minutes). */
+/** How often the console asks again (its charts keep HISTORY_POINTS polls: 10 minutes). */
 const POLL_MS = 3_000;
-const HISTORY_POINTS = 200;
 
-interface History {
-  times: number[];
-  rps: Record<string, (number | null)[]>;
-  p99: Record<string, (number | null)[]>;
-}
+/** The charts' history outlives the console while its chunk is loaded: a look at a trace and back does not empty them. */
+let keptHistory: MetricsHistory = EMPTY_HISTORY;
 
-function appendHistory(history: History, metrics: MetricsAnswer): History {
-  const times = [...history.times, Date.parse(metrics.at) / 1000].slice(-HISTORY_POINTS);
-  const rps: History['rps'] = {};
-  const p99: History['p99'] = {};
-  const names = new Set([...Object.keys(history.rps), ...metrics.services.map((s) => s.name)]);
-  for (const name of names) {
-    const now = metrics.services.find((s) => s.name === name);
-    const pad = (values: (number | null)[] | undefined) => values ?? Array.from({ length: history.times.length }, () => null);
-    rps[name] = [...pad(history.rps[name]), now ? now.rps : null].slice(-HISTORY_POINTS);
-    p99[name] = [...pad(history.p99[name]), now ? now.p99Ms : null].slice(-HISTORY_POINTS);
-  }
-  return { times, rps, p99 };
+/** `94 s`, `12 min`: how long the oldest waiting thing has waited. */
+function formatAge(seconds: number): string {
+  if (seconds < 120) return `${seconds.toFixed(0)} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(0)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 function DeadLetters({ onReplayed }: { onReplayed: () => void }) {
@@ -117,21 +95,23 @@ function DeadLetters({ onReplayed }: { onReplayed: () => void }) {
 }
 
 function Console() {
-  const [services, setServices] = useState<ServicesAnswer>();
-  const [metrics, setMetrics] = useState<MetricsAnswer>();
-  const [history, setHistory] = useState<History>({ times: [], rps: {}, p99: {} });
+  useTitle('Operations');
+  const [services, setServices] = useState<OpsServices>();
+  const [metrics, setMetrics] = useState<OpsMetrics>();
+  const [history, setHistory] = useState<MetricsHistory>(keptHistory);
   const [error, setError] = useState<unknown>();
   const historyRef = useRef(history);
 
   const poll = async () => {
     try {
       const [s, m] = await Promise.all([
-        api<ServicesAnswer>('/api/ops/services', { auth: true }),
-        api<MetricsAnswer>('/api/ops/metrics', { auth: true }),
+        api<OpsServices>('/api/ops/services', { auth: true }),
+        api<OpsMetrics>('/api/ops/metrics', { auth: true }),
       ]);
       setServices(s);
       setMetrics(m);
-      historyRef.current = appendHistory(historyRef.current, m);
+      historyRef.current = appendSample(historyRef.current, Date.parse(m.at) / 1000, sampleOf(m));
+      keptHistory = historyRef.current;
       setHistory(historyRef.current);
       setError(undefined);
     } catch (e) {
@@ -145,16 +125,16 @@ function Console() {
   }, []);
 
   const figures = new Map(metrics?.services.map((s) => [s.name, s]) ?? []);
-  const names = Object.keys(history.rps).sort();
+  const down = new Set(services?.services.filter((s) => s.instances.length === 0).map((s) => s.name) ?? []);
   return (
-    <div class="page">
+    <>
       <h1>Operations</h1>
       {error !== undefined && (
         <p class="notice notice-error" role="alert">
           {describeError(error)}
         </p>
       )}
-      {!services && !error && <p role="status">Loading the service map…</p>}
+      {!services && !error && <p role="status">Loading the services…</p>}
       {services && (
         <section aria-labelledby="map-heading">
           <h2 id="map-heading">Services</h2>
@@ -196,31 +176,38 @@ function Console() {
           </ul>
         </section>
       )}
+      <ServiceMapSection down={down} />
+      {history.times.length > 1 && (
+        <section aria-labelledby="charts-heading" class="charts">
+          <h2 id="charts-heading">Traffic</h2>
+          <TimeChart title="Requests per second" unit="req/s" times={history.times} series={seriesUnder(history, 'rps/')} />
+          <TimeChart title="p99 latency" unit="ms" times={history.times} series={seriesUnder(history, 'p99/')} />
+        </section>
+      )}
+      {metrics && <BusinessSection business={metrics.business} history={history} />}
       {metrics && (
         <section aria-labelledby="bus-heading">
           <h2 id="bus-heading">Event bus</h2>
           <p>
             Backlog: <strong>{metrics.bus.backlog}</strong> events waiting · Dead letters: <strong>{metrics.bus.deadLetters}</strong>
+            {metrics.bus.oldestOutboxAgeSeconds !== undefined && (
+              <>
+                {' '}
+                · Oldest unpublished event:{' '}
+                <strong>{metrics.bus.oldestOutboxAgeSeconds > 0 ? formatAge(metrics.bus.oldestOutboxAgeSeconds) : 'none'}</strong>
+              </>
+            )}
+            {metrics.bus.sagaOldestStepAgeSeconds !== undefined && (
+              <>
+                {' '}
+                · Oldest open saga step:{' '}
+                <strong>{metrics.bus.sagaOldestStepAgeSeconds > 0 ? formatAge(metrics.bus.sagaOldestStepAgeSeconds) : 'none'}</strong>
+              </>
+            )}
           </p>
         </section>
       )}
-      {history.times.length > 1 && (
-        <section aria-labelledby="charts-heading" class="charts">
-          <h2 id="charts-heading">Last minutes</h2>
-          <TimeChart
-            title="Requests per second"
-            unit="req/s"
-            times={history.times}
-            series={names.map((n) => ({ name: n, values: history.rps[n] ?? [] }))}
-          />
-          <TimeChart
-            title="p99 latency"
-            unit="ms"
-            times={history.times}
-            series={names.map((n) => ({ name: n, values: history.p99[n] ?? [] }))}
-          />
-        </section>
-      )}
+      <EventsSection />
       <section aria-labelledby="dlq-heading">
         <h2 id="dlq-heading">Dead letters</h2>
         <DeadLetters onReplayed={() => void poll()} />
@@ -228,19 +215,53 @@ function Console() {
       <section aria-labelledby="planned-heading">
         <h2 id="planned-heading">Coming next</h2>
         <ul class="planned">
-          <li>Traces of every order across services and the bus — not built yet.</li>
-          <li>Platform events (restarts, alerts) and the autoscaler’s decisions — not built yet.</li>
+          <li>The autoscaler’s decisions — not built yet.</li>
         </ul>
       </section>
+    </>
+  );
+}
+
+const TABS: [string, string][] = [
+  ['/ops', 'Console'],
+  ['/ops/traces', 'Traces'],
+];
+
+function OpsContent({ path }: { path: string }) {
+  if (path === '/ops' || path === '/ops/') return <Console />;
+  if (path === '/ops/traces' || path === '/ops/traces/') return <TracesPage />;
+  const trace = matchPath('/ops/traces/:traceId', path);
+  if (trace?.traceId) return <TracePage traceId={trace.traceId} />;
+  return (
+    <div>
+      <h1>Page not found</h1>
+      <p>There is no such operations page.</p>
     </div>
   );
 }
 
+/** `/ops` (the console), `/ops/traces` and `/ops/traces/{traceId}`: one lazy chunk with uPlot, which shoppers never load. */
 export function OpsPage() {
-  useTitle('Operations');
+  const { path } = useLocation();
   return (
     <StaffOnly what="see the operations console">
-      <Console />
+      <div class="page">
+        <nav class="tabs" aria-label="Operations sections">
+          <ul>
+            {TABS.map(([href, label]) => {
+              const active = href === '/ops' ? path === '/ops' || path === '/ops/' : path.startsWith(href);
+              return (
+                <li key={href}>
+                  <Link href={href} aria-current={active ? 'page' : undefined}>
+                    {label}
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+        </nav>
+        <OpsContent path={path} />
+      </div>
     </StaffOnly>
   );
 }
