@@ -8,12 +8,14 @@ import { installCanonicalPaths } from './canonical-path.ts';
 import { installEdgeAuth } from './edge-auth.ts';
 import { legacyBase } from './legacy-upstream.ts';
 import { OpsClient } from './ops-client.ts';
+import { OpsEvents } from './ops-events.ts';
 import { OpsMetrics } from './ops-metrics.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { CACHED_LISTINGS, catalogListingRoutes } from './routes/catalog-listing.routes.ts';
 import { docsRoutes } from './routes/docs.routes.ts';
 import { healthRoutes, serviceCounts } from './routes/health.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
+import { opsEventRoutes } from './routes/ops-events.routes.ts';
 import { opsTraceRoutes } from './routes/ops-traces.routes.ts';
 import { proxyRoutes } from './routes/proxy.routes.ts';
 import { storefrontRoutes } from './routes/storefront.routes.ts';
@@ -68,9 +70,11 @@ export function gatewayDefinition() {
       const opsTokens = config.MERCATO_OPS_CLIENT_SECRET
         ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log })
         : undefined;
-      return { opsTokens, opsMetrics: new OpsMetrics({ discovery, tokens: opsTokens, log }) };
+      // What the platform does by itself: the alert evaluation records into it now, self-healing later.
+      const opsEvents = new OpsEvents();
+      return { opsTokens, opsEvents, opsMetrics: new OpsMetrics({ discovery, tokens: opsTokens, log, events: opsEvents }) };
     },
-    async routes(app, { opsTokens, opsMetrics }, { discovery, config, verifier, serviceTokens, serviceClient, tracer }) {
+    async routes(app, { opsTokens, opsMetrics, opsEvents }, { discovery, config, verifier, serviceTokens, serviceClient, tracer }) {
       const legacy = config.MERCATO_LEGACY_URL === undefined ? undefined : legacyBase(config.MERCATO_LEGACY_URL);
       await installSecurityHeaders(
         app,
@@ -101,6 +105,7 @@ export function gatewayDefinition() {
       if (cachesListings) catalogListingRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_LISTING_CACHE_MS });
       await docsRoutes(app, discovery, opsTokens);
       opsRoutes(app, discovery, opsTokens, opsMetrics);
+      opsEventRoutes(app, opsEvents);
       opsTraceRoutes(app, new OpsClient(discovery, opsTokens, app.log), tracer.store);
       proxyRoutes(app, discovery, serviceTokens, { readsServedElsewhere: cachesListings ? CACHED_LISTINGS : [] });
       await webAppRoutes(app, { dir: config.MERCATO_WEB_DIR, legacyBase: legacy });

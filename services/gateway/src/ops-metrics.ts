@@ -1,36 +1,76 @@
 import { type Discovery, type Logger, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
 import { request } from 'undici';
-import { type InstanceSample, type ServiceFigures, sampleFromMetricsText, serviceFigures } from './domain/ops-metrics.ts';
+import { type AlertState, evaluateAlerts, NO_ALERTS, type ServiceHealth } from './domain/alert-rules.ts';
+import {
+  type BusinessFigures,
+  businessFigures,
+  errorShare,
+  type InstanceSample,
+  type RequestCounts,
+  type ServiceFigures,
+  sampleFromMetricsText,
+  serviceFigures,
+} from './domain/ops-metrics.ts';
+import type { OpsEventRecorder } from './ops-events.ts';
 
+/** The console's figures: the last minute. */
 const WINDOW_MS = 60_000;
+/** The longest window of a rule that reads the latency histogram (LatencyOverSlo, ErrorBudgetBurn's short one). */
+const FIVE_MINUTES_MS = 5 * 60_000;
+/** ErrorBudgetBurn's long window: only request and 5xx counts are kept this long. */
+const HOUR_MS = 60 * 60_000;
 const SCRAPE_TIMEOUT_MS = 2_000;
 
 export interface OpsMetricsSnapshot {
   at: string;
   services: ServiceFigures[];
-  bus: { backlog: number; deadLetters: number };
+  bus: { backlog: number; deadLetters: number; oldestOutboxAgeSeconds: number; sagaOldestStepAgeSeconds: number };
+  business: BusinessFigures;
+}
+
+/** One instance's samples: whole ones for five minutes, its request counts for an hour. */
+interface InstanceHistory {
+  service: string;
+  samples: InstanceSample[];
+  counts: RequestCounts[];
 }
 
 /**
  * `GET /api/ops/metrics`: the gateway reads every instance's `/metrics` every few seconds with its
- * ops credential and keeps the last minute of samples in memory (a console view, not a time-series
- * store: Prometheus does that job in a deployment, [10]).
+ * ops credential and keeps the last minutes of samples in memory (a console view, not a time-series
+ * store: Prometheus does that job in a deployment, [10]). After each round it evaluates the alert
+ * rules (domain/alert-rules.ts) on what it gathered and records each alert starting and ending as an
+ * ops event.
  */
 export class OpsMetrics {
   readonly #discovery: Discovery;
   readonly #tokens: ServiceTokens | undefined;
   readonly #log: Logger;
   readonly #intervalMs: number;
-  /** instance id → its samples, oldest first. */
-  readonly #samples = new Map<string, { service: string; samples: InstanceSample[] }>();
+  readonly #events: OpsEventRecorder | undefined;
+  readonly #now: () => number;
+  /** instance id → what was read of it. */
+  readonly #instances = new Map<string, InstanceHistory>();
+  #alerts: AlertState = NO_ALERTS;
   #timer: NodeJS.Timeout | undefined;
   #scraping: Promise<void> | undefined;
 
-  constructor(options: { discovery: Discovery; tokens: ServiceTokens | undefined; log: Logger; intervalMs?: number }) {
+  constructor(options: {
+    discovery: Discovery;
+    tokens: ServiceTokens | undefined;
+    log: Logger;
+    intervalMs?: number;
+    /** Where alerts starting and ending are recorded. */
+    events?: OpsEventRecorder;
+    /** The clock (tests move it). */
+    now?: () => number;
+  }) {
     this.#discovery = options.discovery;
     this.#tokens = options.tokens;
     this.#log = options.log;
     this.#intervalMs = options.intervalMs ?? 5_000;
+    this.#events = options.events;
+    this.#now = options.now ?? Date.now;
   }
 
   start(): void {
@@ -43,31 +83,41 @@ export class OpsMetrics {
     clearInterval(this.#timer);
   }
 
-  /** One round over every live instance; concurrent callers share it. */
+  /** One round over every live instance, then the alert rules; concurrent callers share it. */
   scrape(): Promise<void> {
-    this.#scraping ??= this.#scrapeAll().finally(() => {
-      this.#scraping = undefined;
-    });
+    this.#scraping ??= this.#scrapeAll()
+      .then(() => this.#evaluate())
+      .catch((error: unknown) => this.#log.warn({ err: error }, 'an ops metrics round failed'))
+      .finally(() => {
+        this.#scraping = undefined;
+      });
     return this.#scraping;
   }
 
   async #scrapeAll(): Promise<void> {
-    if (!this.#tokens) return;
     const live = new Set<string>();
-    await Promise.all(
-      SERVICE_NAMES.flatMap((service) =>
-        this.#discovery.instances(service).map(async (instance) => {
-          live.add(instance.id);
-          const sample = await this.#scrapeOne(service, instance.url);
-          if (!sample) return;
-          const entry = this.#samples.get(instance.id) ?? { service, samples: [] };
-          entry.samples.push(sample);
-          while (entry.samples.length > 0 && sample.at - (entry.samples[0]?.at ?? 0) > WINDOW_MS + this.#intervalMs) entry.samples.shift();
-          this.#samples.set(instance.id, entry);
-        }),
-      ),
-    );
-    for (const id of this.#samples.keys()) if (!live.has(id)) this.#samples.delete(id);
+    for (const service of SERVICE_NAMES) for (const instance of this.#discovery.instances(service)) live.add(instance.id);
+    if (this.#tokens) {
+      await Promise.all(
+        SERVICE_NAMES.flatMap((service) =>
+          this.#discovery.instances(service).map(async (instance) => {
+            const sample = await this.#scrapeOne(service, instance.url);
+            if (sample) this.#keep(instance.id, service, sample);
+          }),
+        ),
+      );
+    }
+    for (const id of this.#instances.keys()) if (!live.has(id)) this.#instances.delete(id);
+  }
+
+  #keep(instanceId: string, service: string, sample: InstanceSample): void {
+    const history = this.#instances.get(instanceId) ?? { service, samples: [], counts: [] };
+    history.samples.push(sample);
+    history.counts.push({ at: sample.at, requests: sample.requests, errors: sample.errors });
+    // One sample more than each window, so the window's start always has a sample at or before it.
+    while ((history.samples[0]?.at ?? sample.at) < sample.at - FIVE_MINUTES_MS - this.#intervalMs) history.samples.shift();
+    while ((history.counts[0]?.at ?? sample.at) < sample.at - HOUR_MS - this.#intervalMs) history.counts.shift();
+    this.#instances.set(instanceId, history);
   }
 
   async #scrapeOne(service: string, url: string): Promise<InstanceSample | undefined> {
@@ -78,24 +128,65 @@ export class OpsMetrics {
         bodyTimeout: SCRAPE_TIMEOUT_MS,
       });
       const text = await response.body.text();
-      return response.statusCode === 200 ? sampleFromMetricsText(text, Date.now()) : undefined;
+      return response.statusCode === 200 ? sampleFromMetricsText(text, this.#now()) : undefined;
     } catch (error) {
       this.#log.debug({ err: error, service, url }, 'could not read an instance’s metrics');
       return undefined;
     }
   }
 
+  /** What the alert rules read of each service of the topology, now. */
+  health(): ServiceHealth[] {
+    const now = this.#now();
+    return SERVICE_NAMES.map((name) => {
+      const histories = [...this.#instances.values()].filter((h) => h.service === name);
+      const samples = histories.map((h) => h.samples);
+      const fiveMinutes = errorShare(samples, FIVE_MINUTES_MS, now);
+      const latest = histories.map((h) => h.samples.at(-1)).filter((s) => s !== undefined);
+      // The gauges read each service's own database: every instance reports the same rows, so the max, never the sum.
+      const max = (read: (s: InstanceSample) => number | undefined) => {
+        const values = latest.map(read).filter((v) => v !== undefined);
+        return values.length > 0 ? Math.max(...values) : undefined;
+      };
+      return {
+        name,
+        instances: this.#discovery.instances(name).length,
+        rps1m: serviceFigures(name, samples, WINDOW_MS, now).rps,
+        errorRatio1m: errorShare(samples, WINDOW_MS, now).ratio,
+        errorRatio5m: fiveMinutes.ratio,
+        errorRatio1h: errorShare(
+          histories.map((h) => h.counts),
+          HOUR_MS,
+          now,
+        ).ratio,
+        p99Ms5m: fiveMinutes.requests > 0 ? serviceFigures(name, samples, FIVE_MINUTES_MS, now).p99Ms : undefined,
+        sagaOldestStepAgeSeconds: max((s) => s.sagaOldestStepAgeSeconds),
+        outboxOldestAgeSeconds: max((s) => s.outboxOldestAgeSeconds),
+        deadLetters: max((s) => s.deadLetters),
+      };
+    });
+  }
+
+  #evaluate(): void {
+    const { state, changes } = evaluateAlerts(this.#alerts, this.health(), this.#now());
+    this.#alerts = state;
+    for (const change of changes) {
+      this.#log.warn({ service: change.service, ...change.detail }, change.kind === 'alert_firing' ? 'alert firing' : 'alert resolved');
+      this.#events?.record(change.kind, change.service, change.detail);
+    }
+  }
+
   async snapshot(): Promise<OpsMetricsSnapshot> {
     await this.scrape();
-    const now = Date.now();
-    const entries = [...this.#samples.values()];
-    const latest = entries.map((e) => e.samples.at(-1));
+    const now = this.#now();
+    const histories = [...this.#instances.values()];
+    const latest = histories.map((h) => h.samples.at(-1));
     return {
       at: new Date(now).toISOString(),
       services: SERVICE_NAMES.map((name) =>
         serviceFigures(
           name,
-          entries.filter((e) => e.service === name).map((e) => e.samples),
+          histories.filter((h) => h.service === name).map((h) => h.samples),
           WINDOW_MS,
           now,
         ),
@@ -103,7 +194,15 @@ export class OpsMetrics {
       bus: {
         backlog: latest.reduce((sum, s) => sum + (s?.outboxBacklog ?? 0), 0),
         deadLetters: latest.reduce((sum, s) => sum + (s?.deadLetters ?? 0), 0),
+        // Ages: the oldest anywhere (instances of one service report the same rows).
+        oldestOutboxAgeSeconds: Math.max(0, ...latest.map((s) => s?.outboxOldestAgeSeconds ?? 0)),
+        sagaOldestStepAgeSeconds: Math.max(0, ...latest.map((s) => s?.sagaOldestStepAgeSeconds ?? 0)),
       },
+      business: businessFigures(
+        histories.map((h) => h.samples),
+        WINDOW_MS,
+        now,
+      ),
     };
   }
 }

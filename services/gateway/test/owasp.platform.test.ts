@@ -217,6 +217,8 @@ describe('API5 broken function level authorization: every admin route, as anonym
     ['GET', '/api/ops/metrics', () => '/api/ops/metrics'],
     ['GET', '/api/ops/dead-letters', () => '/api/ops/dead-letters'],
     ['POST', '/api/ops/dead-letters/{service}/{id}/replay', () => '/api/ops/dead-letters/orders/1/replay'],
+    // An invalid cursor: 401 and 403 still come first.
+    ['GET', '/api/ops/events', () => '/api/ops/events?cursor=x'],
     // An invalid trace id and query: 401 and 403 still come first.
     ['GET', '/api/ops/traces', () => '/api/ops/traces?limit=0&cursor=x'],
     ['GET', '/api/ops/traces/{traceId}', () => '/api/ops/traces/not-a-trace-id'],
@@ -255,7 +257,14 @@ describe('API5 broken function level authorization: every admin route, as anonym
     const catalog = metrics.body.services.find((s: any) => s.name === 'catalog');
     assert.ok(catalog.rps > 0 && catalog.p99Ms > 0 && catalog.errorRate === 0, JSON.stringify(catalog));
     assert.equal(metrics.body.services.length, 7);
-    assert.deepEqual(Object.keys(metrics.body.bus).sort(), ['backlog', 'deadLetters']);
+    // API.md's two, and the ages docs/api-additions.md adds.
+    assert.deepEqual(Object.keys(metrics.body.bus).sort(), [
+      'backlog',
+      'deadLetters',
+      'oldestOutboxAgeSeconds',
+      'sagaOldestStepAgeSeconds',
+    ]);
+    assert.equal(metrics.body.business.windowSeconds, 60);
     const letters = await call(base, 'GET', '/api/ops/dead-letters', { token: admin });
     assert.equal(letters.status, 200);
     assert.deepEqual(Object.keys(letters.body).sort(), ['items', 'nextCursor']);
@@ -408,6 +417,7 @@ describe('API9 improper inventory management', () => {
       '/api/ops/services',
       '/api/ops/metrics',
       '/api/ops/dead-letters',
+      '/api/ops/events',
       '/api/ops/traces',
       '/api/ops/traces/{traceId}',
       '/api/ops/service-map',
