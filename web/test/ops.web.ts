@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { DESKTOP, launchBrowser, openTab, seriousViolations, type Tab } from './support/browser.ts';
+import { assertNoConsoleErrors, launchBrowser, seriousViolations, type Tab } from './support/browser.ts';
 import { ADMIN, startPlatform, type WebPlatform } from './support/platform.ts';
-import { type Answer, call, login, placeOrder, registerShopper, signInThroughPage } from './support/shop.ts';
+import { type Answer, call, login, placeOrder, registerShopper, signedInTab } from './support/shop.ts';
 
 // The operators' console in Debian's Chromium: the service map, the business charts, platform events,
 // and an order followed from the admin page to its trace's waterfall.
@@ -25,15 +25,7 @@ after(async () => {
   await platform?.stop();
 });
 
-function assertNoConsoleErrors(tab: Tab): void {
-  assert.deepEqual(tab.errors, [], 'the pages logged errors');
-}
-
-async function adminTab(name: string): Promise<Tab> {
-  const tab = await openTab(browser, DESKTOP, name);
-  await signInThroughPage(tab.page, base, ADMIN.email, ADMIN.password);
-  return tab;
-}
+const adminTab = (name: string): Promise<Tab> => signedInTab(browser, base, ADMIN, name);
 
 /** A shopper's order of the cheapest product, followed until the checkout settles it. */
 async function settledOrder(): Promise<{ id: string; status: string }> {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { DESKTOP, launchBrowser, openTab, seriousViolations, type Tab } from './support/browser.ts';
+import { assertNoConsoleErrors, DESKTOP, launchBrowser, openTab, seriousViolations, type Tab } from './support/browser.ts';
 import { ADMIN, startPlatform, type WebPlatform } from './support/platform.ts';
-import { call, login, PASSWORD, placeOrder, registerShopper, reloadUntilVisible, signInThroughPage } from './support/shop.ts';
+import { call, login, PASSWORD, placeOrder, registerShopper, reloadUntilVisible, signedInTab, signInThroughPage } from './support/shop.ts';
 
 // Staff and operators in Debian's Chromium: the admin pages, the ops console, and what a customer may not see.
 
@@ -26,15 +26,7 @@ after(async () => {
   await platform?.stop();
 });
 
-function assertNoConsoleErrors(tab: Tab): void {
-  assert.deepEqual(tab.errors, [], 'the pages logged errors');
-}
-
-async function adminTab(name: string): Promise<Tab> {
-  const tab = await openTab(browser, DESKTOP, name);
-  await signInThroughPage(tab.page, base, ADMIN.email, ADMIN.password);
-  return tab;
-}
+const adminTab = (name: string): Promise<Tab> => signedInTab(browser, base, ADMIN, name);
 
 describe('staff in Chromium', () => {
   it('an admin changes a price in the admin pages and a shopper’s product page shows the new price', async () => {

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { TOPOLOGY } from '@mercato/contracts/topology';
 import { parse, stringify } from 'yaml';
+import { ALERT_RULES as GATEWAY_RULES } from '../../../services/gateway/src/domain/alert-rules.ts';
 
 const run = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -144,6 +145,15 @@ describe('alerting rules', () => {
       assert.ok(['critical', 'warning'].includes(rule.labels?.severity ?? ''), `${rule.alert}: severity critical or warning`);
       for (const key of ['summary', 'description', 'runbook_url']) assert.ok(rule.annotations?.[key]?.trim(), `${rule.alert}: ${key}`);
     }
+  });
+
+  test('the gateway evaluates the same alerts with the same severities and durations (the ops console, without Prometheus)', () => {
+    const seconds = (duration: string) =>
+      Number(duration.slice(0, -1)) * (duration.endsWith('m') ? 60 : duration.endsWith('h') ? 3_600 : 1);
+    assert.deepEqual(
+      Object.fromEntries(GATEWAY_RULES.map((rule) => [rule.name, [rule.severity, rule.forMs / 1_000]])),
+      Object.fromEntries(alertRules().map((rule) => [rule.alert, [rule.labels?.severity, seconds(rule.for ?? '0s')]])),
+    );
   });
 
   test("every alert's runbook_url points at its runbook, which exists and is listed in the runbooks' index", async () => {

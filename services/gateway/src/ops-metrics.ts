@@ -17,8 +17,10 @@ import type { OpsEventRecorder } from './ops-events.ts';
 const WINDOW_MS = 60_000;
 /** The longest window of a rule that reads the latency histogram (LatencyOverSlo, ErrorBudgetBurn's short one). */
 const FIVE_MINUTES_MS = 5 * 60_000;
-/** ErrorBudgetBurn's long window: only request and 5xx counts are kept this long. */
+/** The error budget rules' windows (ErrorBudgetBurn 5 min and 1 h, ErrorBudgetBurnSlow 30 min and 6 h): only request and 5xx counts are kept this long. */
+const THIRTY_MINUTES_MS = 30 * 60_000;
 const HOUR_MS = 60 * 60_000;
+const SIX_HOURS_MS = 6 * HOUR_MS;
 const SCRAPE_TIMEOUT_MS = 2_000;
 
 export interface OpsMetricsSnapshot {
@@ -28,7 +30,7 @@ export interface OpsMetricsSnapshot {
   business: BusinessFigures;
 }
 
-/** One instance's samples: whole ones for five minutes, its request counts for an hour. */
+/** One instance's samples: whole ones for five minutes, its request counts for six hours. */
 interface InstanceHistory {
   service: string;
   samples: InstanceSample[];
@@ -116,7 +118,7 @@ export class OpsMetrics {
     history.counts.push({ at: sample.at, requests: sample.requests, errors: sample.errors });
     // One sample more than each window, so the window's start always has a sample at or before it.
     while ((history.samples[0]?.at ?? sample.at) < sample.at - FIVE_MINUTES_MS - this.#intervalMs) history.samples.shift();
-    while ((history.counts[0]?.at ?? sample.at) < sample.at - HOUR_MS - this.#intervalMs) history.counts.shift();
+    while ((history.counts[0]?.at ?? sample.at) < sample.at - SIX_HOURS_MS - this.#intervalMs) history.counts.shift();
     this.#instances.set(instanceId, history);
   }
 
@@ -141,6 +143,7 @@ export class OpsMetrics {
     return SERVICE_NAMES.map((name) => {
       const histories = [...this.#instances.values()].filter((h) => h.service === name);
       const samples = histories.map((h) => h.samples);
+      const counts = histories.map((h) => h.counts);
       const fiveMinutes = errorShare(samples, FIVE_MINUTES_MS, now);
       const latest = histories.map((h) => h.samples.at(-1)).filter((s) => s !== undefined);
       // The gauges read each service's own database: every instance reports the same rows, so the max, never the sum.
@@ -154,11 +157,9 @@ export class OpsMetrics {
         rps1m: serviceFigures(name, samples, WINDOW_MS, now).rps,
         errorRatio1m: errorShare(samples, WINDOW_MS, now).ratio,
         errorRatio5m: fiveMinutes.ratio,
-        errorRatio1h: errorShare(
-          histories.map((h) => h.counts),
-          HOUR_MS,
-          now,
-        ).ratio,
+        errorRatio30m: errorShare(counts, THIRTY_MINUTES_MS, now).ratio,
+        errorRatio1h: errorShare(counts, HOUR_MS, now).ratio,
+        errorRatio6h: errorShare(counts, SIX_HOURS_MS, now).ratio,
         p99Ms5m: fiveMinutes.requests > 0 ? serviceFigures(name, samples, FIVE_MINUTES_MS, now).p99Ms : undefined,
         sagaOldestStepAgeSeconds: max((s) => s.sagaOldestStepAgeSeconds),
         outboxOldestAgeSeconds: max((s) => s.outboxOldestAgeSeconds),

@@ -11,7 +11,9 @@ const healthy = (name = 'orders', changes: Partial<ServiceHealth> = {}): Service
   rps1m: 20,
   errorRatio1m: 0,
   errorRatio5m: 0,
+  errorRatio30m: 0,
   errorRatio1h: 0,
+  errorRatio6h: 0,
   p99Ms5m: 50,
   sagaOldestStepAgeSeconds: 0,
   outboxOldestAgeSeconds: 0,
@@ -28,6 +30,7 @@ const BAD: Record<AlertName, Partial<ServiceHealth>> = {
   OutboxBacklogGrowing: { outboxOldestAgeSeconds: 31 },
   InstanceDown: { instances: 0 },
   ErrorBudgetBurn: { errorRatio1h: 0.015, errorRatio5m: 0.015 },
+  ErrorBudgetBurnSlow: { errorRatio6h: 0.007, errorRatio30m: 0.007 },
 };
 
 /** Evaluates `steps` in turn, one per `stepMs`, and returns every change with when it happened. */
@@ -43,7 +46,7 @@ function run(steps: ServiceHealth[][], stepMs: number) {
 }
 
 describe('alert rules, as the gateway evaluates them', () => {
-  it('has the seven rules of deploy/observability/alerts.yml, with its severities and `for` durations', () => {
+  it('has the eight rules of deploy/observability/alerts.yml, with its severities and `for` durations', () => {
     assert.deepEqual(
       ALERT_RULES.map((r) => [r.name, r.severity, r.forMs / MINUTE]),
       [
@@ -54,6 +57,7 @@ describe('alert rules, as the gateway evaluates them', () => {
         ['OutboxBacklogGrowing', 'warning', 2],
         ['InstanceDown', 'critical', 1],
         ['ErrorBudgetBurn', 'critical', 2],
+        ['ErrorBudgetBurnSlow', 'warning', 15],
       ],
     );
   });
@@ -105,6 +109,8 @@ describe('alert rules, as the gateway evaluates them', () => {
     assert.equal(at('ErrorBudgetBurn', { errorRatio1h: 0.0144, errorRatio5m: 0.5 }), undefined);
     assert.equal(at('ErrorBudgetBurn', { errorRatio1h: 0.5, errorRatio5m: 0.01 }), undefined, 'the burn has stopped');
     assert.equal(at('ErrorBudgetBurn', { errorRatio1h: undefined, errorRatio5m: undefined }), undefined, 'no traffic');
+    assert.equal(at('ErrorBudgetBurnSlow', { errorRatio6h: 0.006, errorRatio30m: 0.5 }), undefined);
+    assert.equal(at('ErrorBudgetBurnSlow', { errorRatio6h: 0.5, errorRatio30m: 0.005 }), undefined, 'the slow burn has stopped');
     assert.equal(at('HighErrorRate', { errorRatio1m: 0.051 }), 0.051);
   });
 

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,4 +73,9 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     }));
   });
   return results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Fails with what a tab's pages logged as errors, if any. */
+export function assertNoConsoleErrors(tab: Tab): void {
+  assert.deepEqual(tab.errors, [], 'the pages logged errors');
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { DESKTOP, openTab, type Tab } from './browser.ts';
 
 export interface Answer {
   status: number;
@@ -80,4 +81,16 @@ export async function reloadUntilVisible(page: Page, url: string, text: string, 
     if (found) return;
     if (Date.now() > deadline) throw new Error(`${url} never showed “${text}”`);
   }
+}
+
+/** A desktop tab signed in through the sign-in page (a staff member's, in the staff and ops suites). */
+export async function signedInTab(
+  browser: Browser,
+  base: string,
+  account: { email: string; password: string },
+  label: string,
+): Promise<Tab> {
+  const tab = await openTab(browser, DESKTOP, label);
+  await signInThroughPage(tab.page, base, account.email, account.password);
+  return tab;
 }

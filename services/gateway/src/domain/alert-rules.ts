@@ -18,10 +18,12 @@ export interface ServiceHealth {
   instances: number;
   /** Requests per second over the last minute. */
   rps1m: number;
-  /** 5xx share of requests over the last minute, 5 minutes, hour; undefined without requests. */
+  /** 5xx share of requests over the last minute, 5 minutes, 30 minutes, hour, 6 hours; undefined without requests. */
   errorRatio1m: number | undefined;
   errorRatio5m: number | undefined;
+  errorRatio30m: number | undefined;
   errorRatio1h: number | undefined;
+  errorRatio6h: number | undefined;
   /** 99th percentile latency over the last 5 minutes (upper bound of its bucket); undefined without requests. */
   p99Ms5m: number | undefined;
   /** The oldest wait of an order in its saga step (orders), the oldest unpublished outbox row, open dead letters: max over instances. */
@@ -37,7 +39,8 @@ export type AlertName =
   | 'DeadLettersNotEmpty'
   | 'OutboxBacklogGrowing'
   | 'InstanceDown'
-  | 'ErrorBudgetBurn';
+  | 'ErrorBudgetBurn'
+  | 'ErrorBudgetBurnSlow';
 
 export interface AlertRule {
   name: AlertName;
@@ -54,6 +57,8 @@ export interface AlertRule {
 export const ERROR_BUDGET = 0.001;
 /** A burn of 14.4× the budget spends 2 % of 30 days' budget in an hour (14.4 × 1 h / 720 h). */
 export const FAST_BURN = 14.4;
+/** A burn of 6× spends 5 % of the budget in 6 hours (6 × 6 h / 720 h): slower, still worth a look in working hours. */
+export const SLOW_BURN = 6;
 
 const MINUTE = 60_000;
 const percent = (ratio: number) => `${(ratio * 100).toFixed(ratio < 0.1 ? 2 : 1)}%`;
@@ -118,6 +123,22 @@ export const ALERT_RULES: readonly AlertRule[] = [
       ),
     summary: (service, ratio) =>
       `${service} answered ${percent(ratio)} of its requests with a 5xx over the last hour, burning its error budget at over ${FAST_BURN}x (over 1.44%)`,
+  },
+  {
+    name: 'ErrorBudgetBurnSlow',
+    severity: 'warning',
+    forMs: 15 * MINUTE,
+    // Six hours prove a steady burn, the last 30 minutes that it still goes on.
+    breach: (s) =>
+      when(
+        s.errorRatio6h !== undefined &&
+          s.errorRatio30m !== undefined &&
+          s.errorRatio6h > SLOW_BURN * ERROR_BUDGET &&
+          s.errorRatio30m > SLOW_BURN * ERROR_BUDGET,
+        s.errorRatio6h,
+      ),
+    summary: (service, ratio) =>
+      `${service} answered ${percent(ratio)} of its requests with a 5xx over the last 6 hours, burning its error budget at over ${SLOW_BURN}x (over 0.6%)`,
   },
 ];
 

@@ -3,15 +3,10 @@
  * pure functions, summaries and spans in, answers out.
  */
 
-/** What one process knows of one trace (its `/internal/traces` answer). */
-export interface ProcessTraceSummary {
-  traceId: string;
-  rootName: string | null;
-  startTime: number;
-  endTime: number;
-  spanCount: number;
-  error: boolean;
-}
+import type { LocalEdge as ProcessEdge, FinishedSpan as ProcessSpan, LocalTraceSummary as ProcessTraceSummary } from '@mercato/contracts';
+
+/** What one process answers at `/internal/traces` (packages/contracts `traces.ts`). */
+export type { ProcessEdge, ProcessSpan, ProcessTraceSummary };
 
 export interface TraceSummary {
   traceId: string;
@@ -21,21 +16,6 @@ export interface TraceSummary {
   services: string[];
   spanCount: number;
   error: boolean;
-}
-
-/** A kept span as a process answers it. */
-export interface ProcessSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  service: string;
-  instance: string;
-  name: string;
-  kind: string;
-  startTime: number;
-  durationMs: number;
-  status: 'ok' | 'error';
-  attributes: Record<string, string | number | boolean>;
 }
 
 export interface TraceSpan {
@@ -143,14 +123,6 @@ export function traceSpans(spans: readonly ProcessSpan[]): TraceSpan[] {
       status: span.status,
       attributes: span.attributes,
     }));
-}
-
-export interface ProcessEdge {
-  from: string;
-  to: string;
-  via: 'http' | 'bus';
-  calls: number;
-  errors: number;
 }
 
 export interface ServiceMap {
