@@ -8,3 +8,4 @@ export * from './orders.ts';
 export * from './payments.ts';
 export * from './registry.ts';
 export * from './topology.ts';
+export * from './traces.ts';

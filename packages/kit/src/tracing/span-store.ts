@@ -1,24 +1,7 @@
+import type { LocalEdge, LocalTraceSummary } from '@mercato/contracts';
 import type { FinishedSpan, Span } from './span.ts';
 
-/** What this process knows of one trace: the gateway merges these from every process into `/api/ops/traces`. */
-export interface LocalTraceSummary {
-  traceId: string;
-  /** The trace's root span's name when this process holds the root. */
-  rootName: string | null;
-  startTime: number;
-  endTime: number;
-  spanCount: number;
-  error: boolean;
-}
-
-/** Calls or messages seen in this process, by who called whom, for the service map. */
-export interface LocalEdge {
-  from: string;
-  to: string;
-  via: 'http' | 'bus';
-  calls: number;
-  errors: number;
-}
+export type { LocalEdge, LocalTraceSummary };
 
 /** The span attributes traces can be searched by. */
 export const SEARCHABLE = { orderId: 'order.id', requestId: 'request.id' } as const;

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { FinishedSpan, SpanAttributes, SpanKind, SpanStatus } from '@mercato/contracts';
 
-export type SpanKind = 'server' | 'client' | 'producer' | 'consumer' | 'internal';
-export type SpanStatus = 'ok' | 'error';
-export type SpanAttributes = Record<string, string | number | boolean>;
+export type { FinishedSpan, SpanAttributes, SpanKind, SpanStatus };
 
 /** Where a span hangs in its trace: what a W3C `traceparent` carries. */
 export interface SpanContext {
@@ -27,22 +26,6 @@ export function formatTraceparent(context: SpanContext): string {
 
 export const newTraceId = (): string => randomBytes(16).toString('hex');
 export const newSpanId = (): string => randomBytes(8).toString('hex');
-
-/** What a finished span is, as the store keeps it and `/internal/traces/{traceId}` answers it. */
-export interface FinishedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  service: string;
-  instance: string;
-  name: string;
-  kind: SpanKind;
-  /** Epoch milliseconds, sub-millisecond precision. */
-  startTime: number;
-  durationMs: number;
-  status: SpanStatus;
-  attributes: SpanAttributes;
-}
 
 /** Where a span goes when it ends (the tracer that made it, which also makes its children). */
 export interface SpanSink {
