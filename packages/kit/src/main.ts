@@ -2,6 +2,7 @@ import { flushCompileCache } from 'node:module';
 import type { TProperties } from 'typebox';
 import { ConfigError } from './config.ts';
 import { createService, databaseUrlVariable, type Service, type ServiceDefinition } from './service/index.ts';
+import { migrateOnly, migrateOnlyRequested } from './service/migrate-only.ts';
 
 /** The message a child sends its supervisor over IPC once it listens. */
 export interface ChildReadyMessage {
@@ -62,6 +63,16 @@ export async function runService<P extends TProperties, D, M extends URL | undef
   if (process.send && !process.connected) stop('supervisor gone');
 
   try {
+    // An init container's run (deploy/k8s): migrate, then exit before any setup or listener.
+    if (migrateOnlyRequested(process.env)) {
+      await migrateOnly(definition, process.env).catch((error: unknown) => {
+        if (error instanceof ConfigError) throw error;
+        const variable = databaseUrlVariable(definition.name);
+        process.stderr.write(`${definition.name}: migrations failed (${(error as Error).message}); check ${variable}\n`);
+        process.exit(1);
+      });
+      process.exit(0);
+    }
     service = await createService(definition);
   } catch (error) {
     if (error instanceof ConfigError) {
