@@ -123,6 +123,12 @@ export function defineService<
   return definition;
 }
 
+/** How one process runs a service, beyond its definition and env. */
+export interface ServiceOptions {
+  /** Connections the database pool may hold; default 10 (`connectDatabase`). An embedded app in a Lambda needs 1. */
+  databasePoolMax?: number;
+}
+
 export interface Service<P extends TProperties = TProperties, N extends Needs = Needs> {
   app: HttpApp;
   context: ServiceContext<P, N>;

@@ -21,7 +21,7 @@ import { createMetrics } from '../metrics.ts';
 import { SERVICE_NAMES } from '../service-names.ts';
 import { createTracer } from '../tracing/create-tracer.ts';
 import { Consumers } from './consumers.ts';
-import type { NeedsOf, Service, ServiceDefinition } from './definition.ts';
+import type { NeedsOf, Service, ServiceDefinition, ServiceOptions } from './definition.ts';
 import { identityJwks } from './identity-jwks.ts';
 import { loadServiceConfig } from './service-config.ts';
 import { createServiceHttp } from './service-http.ts';
@@ -34,6 +34,7 @@ import { createServiceHttp } from './service-http.ts';
 export async function createService<P extends TProperties, D, M extends URL | undefined, Disc extends boolean | undefined>(
   definition: ServiceDefinition<P, D, M, Disc>,
   env: NodeJS.ProcessEnv = process.env,
+  options: ServiceOptions = {},
 ): Promise<Service<P, NeedsOf<M, Disc>>> {
   // config
   const { config, databaseUrl } = loadServiceConfig(definition, env);
@@ -44,7 +45,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
   /** What the kit's parts trace with: nothing at all with MERCATO_TRACING=off. */
   const tracing = tracer.enabled ? tracer : undefined;
   // database
-  const database = databaseUrl ? connectDatabase(databaseUrl, { applicationName: instanceId }) : undefined;
+  const database = databaseUrl ? connectDatabase(databaseUrl, { applicationName: instanceId, max: options.databasePoolMax }) : undefined;
   if (database) installPoolMetrics(metrics, database.pool);
   // discovery
   const discovery = discoveryFor(definition, config, log);
