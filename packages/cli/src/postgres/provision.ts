@@ -6,19 +6,34 @@ export function databaseName(prefix: string, service: string): string {
   return `${prefix}_${service}`.replace(/-/g, '_');
 }
 
+export interface ProvisionOptions {
+  /**
+   * The password of the role `name`, kept by the caller: for platforms whose services outlive one
+   * provisioning run (compose runs its one-shot `setup-databases` again on every `docker compose up`
+   * while the services it provisioned keep running), a renewed password would lock out their next
+   * connections. Without it, a fresh password on every run (what `mercato up` wants: it restarts every child).
+   */
+  passwordFor?: (name: string) => string;
+}
+
 /**
  * Gives each service its own database and its own login role, and lets no other role connect to it,
  * so a service cannot read another service's tables even by mistake. Idempotent; the role's password
- * is renewed on every start. Returns each service's connection URL.
+ * is renewed on every start unless `options.passwordFor` gives it. Returns each service's connection URL.
  */
-export async function provisionServiceDatabases(adminUrl: string, prefix: string, services: string[]): Promise<Map<string, string>> {
+export async function provisionServiceDatabases(
+  adminUrl: string,
+  prefix: string,
+  services: string[],
+  options: ProvisionOptions = {},
+): Promise<Map<string, string>> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   const urls = new Map<string, string>();
   try {
     for (const service of services) {
       const name = databaseName(prefix, service);
-      const password = randomBytes(18).toString('base64url');
+      const password = options.passwordFor?.(name) ?? randomBytes(18).toString('base64url');
       const role = client.escapeIdentifier(name);
       const literal = client.escapeLiteral(password);
       const exists = await client.query('select 1 from pg_roles where rolname = $1', [name]);
