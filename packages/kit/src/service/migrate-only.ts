@@ -1,6 +1,6 @@
 import { type TObject, type TProperties, Type } from 'typebox';
 import { loadConfig } from '../config.ts';
-import { connectDatabase, migrate } from '../database.ts';
+import { connectDatabase, type Kysely, migrate } from '../database.ts';
 import { createLogger } from '../logger.ts';
 import { loadServiceConfig } from './service-config.ts';
 
@@ -14,14 +14,21 @@ export function migrateOnlyRequested(env: NodeJS.ProcessEnv): boolean {
   return loadConfig(MigrateOnlyConfig, env).MERCATO_MIGRATE_ONLY;
 }
 
+/** A service's schema: the kit's own tables (outbox, inbox, dead letters), then the service's. Returns what it applied. */
+export async function migrateServiceSchema(db: Kysely<unknown>, migrations: URL): Promise<string[]> {
+  return [
+    ...(await migrate(db, new URL('../bus/migrations/', import.meta.url), { table: 'mercato_kit_migration' })),
+    ...(await migrate(db, migrations)),
+  ];
+}
+
 /**
  * `MERCATO_MIGRATE_ONLY=1`: the service's schema brought up to date and nothing else — no setup, no
  * bus, no listener, no registration. A Kubernetes init container runs it with the new version's image
  * before that pod's process starts (deploy/k8s), so a rollout's migrations are in place before any of
- * its pods serves, and `start()` then finds nothing left to apply. The same two steps, in the same
- * order and tables, as `start()` in service.ts: the kit's tables (outbox, inbox, dead letters), then the
- * service's. Pods starting together are safe: Kysely's migrator holds an advisory lock for the whole
- * run (`migrate()` in database.ts), so each migration is applied once.
+ * its pods serves, and `start()` then finds nothing left to apply (both run `migrateServiceSchema`). Pods
+ * starting together are safe: Kysely's migrator holds an advisory lock for the whole run (`migrate()` in
+ * database.ts), so each migration is applied once.
  */
 export async function migrateOnly<P extends TProperties>(
   definition: { name: string; config?: TObject<P>; port?: { variable: string; default: number }; migrations?: URL },
@@ -40,10 +47,7 @@ export async function migrateOnly<P extends TProperties>(
   // One connection: the migrator runs everything in one transaction on it.
   const database = connectDatabase(databaseUrl, { applicationName: `${definition.name}-migrate`, max: 1 });
   try {
-    const applied = [
-      ...(await migrate(database.db, new URL('../bus/migrations/', import.meta.url), { table: 'mercato_kit_migration' })),
-      ...(await migrate(database.db, definition.migrations)),
-    ];
+    const applied = await migrateServiceSchema(database.db, definition.migrations);
     log.info(
       { migrations: applied },
       applied.length > 0 ? 'applied migrations; exiting (MERCATO_MIGRATE_ONLY)' : 'schema up to date; exiting (MERCATO_MIGRATE_ONLY)',

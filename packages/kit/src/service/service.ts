@@ -10,7 +10,7 @@ import { Outbox } from '../bus/outbox.ts';
 import { OutboxRelay } from '../bus/outbox-relay.ts';
 import { type BaseConfig, ConfigError } from '../config.ts';
 import { installPoolMetrics } from '../database/pool-metrics.ts';
-import { connectDatabase, type Database, migrate } from '../database.ts';
+import { connectDatabase, type Database } from '../database.ts';
 import type { Discovery } from '../discovery/discovery.ts';
 import { DnsDiscovery } from '../discovery/dns-discovery.ts';
 import { Registration } from '../discovery/registration.ts';
@@ -23,6 +23,7 @@ import { createTracer } from '../tracing/create-tracer.ts';
 import { Consumers } from './consumers.ts';
 import type { NeedsOf, Service, ServiceDefinition, ServiceOptions } from './definition.ts';
 import { identityJwks } from './identity-jwks.ts';
+import { migrateServiceSchema } from './migrate-only.ts';
 import { loadServiceConfig } from './service-config.ts';
 import { createServiceHttp } from './service-http.ts';
 
@@ -197,10 +198,8 @@ function discoveryFor(definition: { auth?: string; discovery?: boolean }, config
 
 /** The kit's own tables (outbox, inbox, dead letters), then the service's. */
 async function migrateAll(database: Database<unknown>, migrations: URL, log: Logger): Promise<void> {
-  const applied = [
-    ...(await migrate(database.db, new URL('../bus/migrations/', import.meta.url), { table: 'mercato_kit_migration' })),
-    ...(await migrate(database.db, migrations)),
-  ];
+  // The same steps as an init container's MERCATO_MIGRATE_ONLY run (migrate-only.ts).
+  const applied = await migrateServiceSchema(database.db, migrations);
   if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
 }
 
