@@ -1,6 +1,21 @@
-import { request } from 'undici';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request, setGlobalDispatcher } from 'undici';
 import { readSecrets } from './secrets.ts';
 import { UserError } from './user-error.ts';
+
+/**
+ * A \`mercato\` command that calls services directly (\`dlq\`, \`keys\`) shows the \`cli\` certificate
+ * \`mercato up\` made when MERCATO_INTERNAL_TLS=on (\`internal-certs.ts\`). Global: such a command calls
+ * nothing but the platform's own services.
+ */
+export function useInternalTls(dataDir: string): void {
+  const dir = join(dataDir, 'internal-tls');
+  const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'cli.pem'), key: join(dir, 'cli-key.pem') };
+  if (!Object.values(files).every((file) => existsSync(file))) return;
+  const [ca, cert, key] = [files.ca, files.cert, files.key].map((file) => readFileSync(file));
+  setGlobalDispatcher(new Agent({ connect: { ca, cert, key, rejectUnauthorized: true } }));
+}
 
 /** An instance URL of `service`, as the registry knows it. */
 export async function instanceUrl(registryUrl: string, service: string): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 import { SERVICE_NAMES } from '@mercato/kit';
 import { request } from 'undici';
-import { cliToken, instanceUrl } from './cli-token.ts';
+import { cliToken, instanceUrl, useInternalTls } from './cli-token.ts';
 import { UserError } from './user-error.ts';
 
 interface DeadLetter {
@@ -15,6 +15,7 @@ interface DeadLetter {
 
 /** `mercato dlq list [service]`: the open dead letters of every (or one) service. */
 export async function listDeadLetters(dataDir: string, registryUrl: string, only?: string): Promise<number> {
+  useInternalTls(dataDir);
   const services = only ? [only] : [...SERVICE_NAMES];
   let total = 0;
   for (const service of services) {
@@ -42,6 +43,7 @@ export async function listDeadLetters(dataDir: string, registryUrl: string, only
 
 /** `mercato dlq replay <service> <id>`: runs the consumer's handler on the event again. */
 export async function replayDeadLetter(dataDir: string, registryUrl: string, service: string, id: string): Promise<number> {
+  useInternalTls(dataDir);
   const url = await instanceUrl(registryUrl, service);
   if (!url) throw new UserError(`No running instance of ${service}.`);
   const token = await cliToken(dataDir, registryUrl, service);

@@ -1,9 +1,10 @@
 import { request } from 'undici';
-import { cliToken, instanceUrl } from './cli-token.ts';
+import { cliToken, instanceUrl, useInternalTls } from './cli-token.ts';
 import { UserError } from './user-error.ts';
 
 /** `mercato keys rotate`: identity signs with a new key; the old one stays in the JWKS until its tokens expire. */
 export async function rotateKeys(dataDir: string, registryUrl: string): Promise<number> {
+  useInternalTls(dataDir);
   const identity = await instanceUrl(registryUrl, 'identity');
   if (!identity) throw new UserError('No running identity instance; is the platform up?');
   const token = await cliToken(dataDir, registryUrl, 'identity');

@@ -1,3 +1,9 @@
+export interface SmallTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
 export interface SmallAnswer {
   status: number;
   body: string;
@@ -10,18 +16,29 @@ export interface SmallAnswer {
  */
 export function smallRequest(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; timeoutMs: number },
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    timeoutMs: number;
+    /** MERCATO_INTERNAL_TLS=on: the supervisor's certificate, and the CA a service's must come from. */
+    tls?: SmallTls | undefined;
+  },
 ): Promise<SmallAnswer> {
   return new Promise((resolve, reject) => {
     // Not ES imports: importing a built-in reads every export, and node:http's WebSocket getters would
     // load Node's bundled undici (ADR 0021); node:https (TLS) only for an https URL.
     const { request } = url.startsWith('https:') ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
-    const outgoing = request(url, { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs }, (incoming) => {
-      const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.once('end', () => resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      incoming.once('error', reject);
-    });
+    const tls = options.tls && url.startsWith('https:') ? { ...options.tls, rejectUnauthorized: true } : {};
+    const outgoing = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs, ...tls },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.once('end', () => resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        incoming.once('error', reject);
+      },
+    );
     outgoing.once('timeout', () => outgoing.destroy(new Error(`no answer from ${url} within ${options.timeoutMs} ms`)));
     outgoing.once('error', reject);
     outgoing.end();

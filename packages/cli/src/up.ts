@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { CLI_CLIENT, GATEWAY_OPS_CLIENT, type SuppliedSecret } from '@mercato/contracts/topology';
-import { basicAuthorization, type ChildReadyMessage, type ClientCredentials, databaseUrlVariable } from '@mercato/kit/supervisor';
+import {
+  basicAuthorization,
+  type ChildReadyMessage,
+  type ClientCredentials,
+  databaseUrlVariable,
+  readInternalTls,
+} from '@mercato/kit/supervisor';
 import { ensureWebBuilt } from '@mercato/web';
 import { childMemoryEnv, nodeFlagsFor } from './child-memory.ts';
 import { isPortFree } from './free-port.ts';
@@ -13,7 +19,7 @@ import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { clientSecretHashes, ensureSecrets, type PlatformSecrets } from './secrets.ts';
 import { seedModeOf } from './seed/seed-mode.ts';
 import { seedOnFirstStart } from './seed/seed-on-first-start.ts';
-import { smallRequest } from './small-http.ts';
+import { type SmallTls, smallRequest } from './small-http.ts';
 import { ALL_PROCESSES, BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
 import { UserError } from './user-error.ts';
 
@@ -39,6 +45,15 @@ function say(line: string): void {
 function specName(processName: string): string {
   return processName.split('#')[0] ?? processName;
 }
+
+/** `catalog`, `catalog#2`, … */
+function instanceName(spec: ProcessSpec, index: number): string {
+  return index === 0 ? spec.name : `${spec.name}#${index + 1}`;
+}
+
+/** The certificates beside the processes': the supervisor's own calls, and the `mercato` commands' (cli-token.ts). */
+const SUPERVISOR_CERT = 'supervisor';
+const CLI_CERT = 'cli';
 
 /** Thrown into the start sequence once a stop was asked: nothing more is started. */
 class StopAsked extends Error {}
@@ -72,6 +87,9 @@ export async function up(options: UpOptions): Promise<void> {
     spec.port ? { [spec.port.variable]: String(fixedPorts.get(spec.name)) } : { PORT: '0' };
 
   const seedMode = seedModeOf(env);
+  const internalTlsMode = env.MERCATO_INTERNAL_TLS ?? 'off';
+  if (!['on', 'off', ''].includes(internalTlsMode))
+    throw new UserError(`MERCATO_INTERNAL_TLS must be on or off (got ${JSON.stringify(internalTlsMode)}).`);
 
   const dataDir = resolve(env.MERCATO_DATA_DIR ?? '.mercato');
   const prefix = env.MERCATO_DB_PREFIX ?? 'mercato';
@@ -171,20 +189,44 @@ export async function up(options: UpOptions): Promise<void> {
     const credentials = (name: string) => ({ MERCATO_CLIENT_ID: name, MERCATO_CLIENT_SECRET: secrets.clients[name] });
     const databaseEnv = (spec: ProcessSpec): NodeJS.ProcessEnv =>
       spec.database ? { [databaseUrlVariable(spec.name)]: databaseUrls.get(spec.name) ?? env[databaseUrlVariable(spec.name)] } : {};
+    // MERCATO_INTERNAL_TLS=on: the CA once, a fresh certificate per process per start (docs/security.md).
+    // Imported only then: the certificate library stays out of the supervisor otherwise (ADR 0021).
+    const tlsNames = [
+      REGISTRY.name,
+      ...BUSINESS_SERVICES.flatMap((spec) => Array.from({ length: options.scale[spec.name] ?? 1 }, (_, i) => instanceName(spec, i))),
+      GATEWAY.name,
+      SUPERVISOR_CERT,
+      CLI_CERT,
+    ];
+    const tlsFiles =
+      internalTlsMode === 'on' ? await (await import('./internal-certs.ts')).provisionInternalTls(dataDir, tlsNames, say) : undefined;
+    if (tlsFiles) say('internal calls use mutual TLS (MERCATO_INTERNAL_TLS=on)');
+    const tlsEnv = (name: string): NodeJS.ProcessEnv => {
+      const files = tlsFiles?.get(name);
+      return files
+        ? {
+            MERCATO_INTERNAL_TLS: 'on',
+            MERCATO_INTERNAL_CA_FILE: files.ca,
+            MERCATO_INTERNAL_CERT_FILE: files.cert,
+            MERCATO_INTERNAL_KEY_FILE: files.key,
+          }
+        : {};
+    };
+    const supervisorTls: SmallTls | undefined = readInternalTls(tlsEnv(SUPERVISOR_CERT));
     const jsonLogs = env.MERCATO_LOG_FORMAT === 'json';
     const make = (spec: ProcessSpec, index: number, extra: NodeJS.ProcessEnv) => {
       stopIfAsked();
-      const name = index === 0 ? spec.name : `${spec.name}#${index + 1}`;
+      const name = instanceName(spec, index);
       const managed = new ManagedProcess({
         name,
         entry: spec.entry,
         nodeFlags: nodeFlagsFor(name, env),
-        env: { ...childEnv, ...extra, MERCATO_INSTANCE_ID: `${spec.name}-${index + 1}` },
+        env: { ...childEnv, ...extra, ...tlsEnv(name), MERCATO_INSTANCE_ID: `${spec.name}-${index + 1}` },
         nameWidth: NAME_WIDTH,
         jsonLogs,
         log: say,
         onCrash: (last) =>
-          void forgetInstance(registryUrl, last, { clientId: CLI_CLIENT, clientSecret: secrets.clients[CLI_CLIENT] ?? '' }),
+          void forgetInstance(registryUrl, last, { clientId: CLI_CLIENT, clientSecret: secrets.clients[CLI_CLIENT] ?? '' }, supervisorTls),
       });
       processes.push(managed);
       return managed;
@@ -299,16 +341,22 @@ function registryPort(value: string | undefined): string {
 }
 
 /** A crashed child cannot deregister itself; doing it for it spares callers a TTL of dead routes. */
-async function forgetInstance(registryUrl: string, last: ChildReadyMessage | undefined, supervisor: ClientCredentials): Promise<void> {
+async function forgetInstance(
+  registryUrl: string,
+  last: ChildReadyMessage | undefined,
+  supervisor: ClientCredentials,
+  tls: SmallTls | undefined,
+): Promise<void> {
   if (!last || !registryUrl || last.service === REGISTRY.name) return;
   try {
-    const list = await smallRequest(`${registryUrl}/instances?service=${last.service}`, { timeoutMs: 2_000 });
+    const list = await smallRequest(`${registryUrl}/instances?service=${last.service}`, { timeoutMs: 2_000, tls });
     const { items } = JSON.parse(list.body) as { items: { id: string; url: string }[] };
     for (const instance of items.filter((i) => i.url === last.url)) {
       await smallRequest(`${registryUrl}/instances/${instance.id}`, {
         method: 'DELETE',
         headers: { authorization: basicAuthorization(supervisor) },
         timeoutMs: 2_000,
+        tls,
       });
     }
   } catch {

@@ -48,6 +48,11 @@ export const BaseConfig = Type.Object({
   /** Where kept spans also go, over OTLP/HTTP (JSON): a collector's base URL (`/v1/traces` is added). */
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** `on`: mutual TLS on every internal call, with the PEM files below (`mercato up` makes them; http/internal-tls.ts). */
+  MERCATO_INTERNAL_TLS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'off' }),
+  MERCATO_INTERNAL_CA_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  MERCATO_INTERNAL_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  MERCATO_INTERNAL_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type BaseConfig = Static<typeof BaseConfig>;
 

@@ -18,6 +18,15 @@ import type { Tracer } from './tracing/tracer.ts';
  */
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
+/** The TLS side of a listener: a certificate and key, and for mutual TLS the CA its callers' certificates must come from. */
+export interface HttpsOptions {
+  cert: Buffer;
+  key: Buffer;
+  ca?: Buffer;
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+}
+
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** A client may name its request (echoed back and logged) with up to 200 visible ASCII characters. */
@@ -41,7 +50,8 @@ const HEADERS_TIMEOUT_MS = 10_000;
 export function createHttpApp(options: {
   log: Logger;
   metrics: Metrics;
-  https?: { cert: Buffer; key: Buffer };
+  /** HTTPS; with `ca`, `requestCert` and `rejectUnauthorized` a caller must show a certificate from `ca` (http/internal-tls.ts). */
+  https?: HttpsOptions;
   requestTimeoutMs?: number;
   /** Server spans for every request; `trustTraceparent: false` at the edge (see tracing/server-spans.ts). */
   tracing?: { tracer: Tracer; trustTraceparent: boolean };

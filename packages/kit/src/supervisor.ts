@@ -3,5 +3,6 @@
  * supervisor — running for as long as the shop does — never loads Fastify, TypeBox or Kysely (ADR 0021).
  */
 export { basicAuthorization, type ClientCredentials } from './auth/basic-credentials.ts';
+export { readInternalTls } from './http/internal-tls.ts';
 export type { ChildReadyMessage } from './main.ts';
 export { databaseUrlVariable } from './service/database-url-variable.ts';

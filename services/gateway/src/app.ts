@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import replyFrom from '@fastify/reply-from';
 import { GATEWAY_OPS_CLIENT, processesOf } from '@mercato/contracts';
-import { ConfigError, defineService, ServiceTokens } from '@mercato/kit';
+import { ConfigError, defineService, internalClientTls, ServiceTokens } from '@mercato/kit';
 import { webDistDir } from '@mercato/web';
 import { Type } from 'typebox';
 import { installCanonicalPaths } from './canonical-path.ts';
@@ -66,15 +66,19 @@ export function gatewayDefinition() {
         throw new ConfigError('MERCATO_TLS_CERT', `or MERCATO_TLS_KEY cannot be read (${(error as Error).message})`);
       }
     },
-    setup({ config, discovery, log }) {
+    setup({ config, discovery, log, internalDispatcher: dispatcher }) {
       const opsTokens = config.MERCATO_OPS_CLIENT_SECRET
-        ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log })
+        ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log, dispatcher })
         : undefined;
       // What the platform does by itself: the alert evaluation records into it now, self-healing later.
       const opsEvents = new OpsEvents();
-      return { opsTokens, opsEvents, opsMetrics: new OpsMetrics({ discovery, tokens: opsTokens, log, events: opsEvents }) };
+      return { opsTokens, opsEvents, opsMetrics: new OpsMetrics({ discovery, tokens: opsTokens, log, events: opsEvents, dispatcher }) };
     },
-    async routes(app, { opsTokens, opsMetrics, opsEvents }, { discovery, config, verifier, serviceTokens, serviceClient, tracer }) {
+    async routes(
+      app,
+      { opsTokens, opsMetrics, opsEvents },
+      { discovery, config, verifier, serviceTokens, serviceClient, tracer, internalTls, internalDispatcher },
+    ) {
       const legacy = config.MERCATO_LEGACY_URL === undefined ? undefined : legacyBase(config.MERCATO_LEGACY_URL);
       await installSecurityHeaders(
         app,
@@ -96,17 +100,24 @@ export function gatewayDefinition() {
       app.removeAllContentTypeParsers();
       app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
       await app.register(replyFrom, {
-        undici: { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 },
+        // MERCATO_INTERNAL_TLS=on: the gateway's certificate, and only the platform CA's servers trusted
+        // (reply-from's own default would not verify an https upstream at all).
+        undici: {
+          connections: 64,
+          pipelining: 1,
+          keepAliveTimeout: 30_000,
+          ...(internalTls ? { connect: internalClientTls(internalTls) } : {}),
+        },
         disableRequestLogging: true,
       });
       healthRoutes(app, discovery);
       storefrontRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_STOREFRONT_CACHE_MS });
       const cachesListings = config.GATEWAY_LISTING_CACHE_MS > 0;
       if (cachesListings) catalogListingRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_LISTING_CACHE_MS });
-      await docsRoutes(app, discovery, opsTokens);
-      opsRoutes(app, discovery, opsTokens, opsMetrics);
+      await docsRoutes(app, discovery, opsTokens, internalDispatcher);
+      opsRoutes(app, discovery, opsTokens, opsMetrics, internalDispatcher);
       opsEventRoutes(app, opsEvents);
-      opsTraceRoutes(app, new OpsClient(discovery, opsTokens, app.log), tracer.store);
+      opsTraceRoutes(app, new OpsClient(discovery, opsTokens, app.log, internalDispatcher), tracer.store);
       proxyRoutes(app, discovery, serviceTokens, { readsServedElsewhere: cachesListings ? CACHED_LISTINGS : [] });
       await webAppRoutes(app, { dir: config.MERCATO_WEB_DIR, legacyBase: legacy });
     },

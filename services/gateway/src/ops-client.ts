@@ -1,6 +1,6 @@
 import { CommonProblems, type Discovery, HttpProblem, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
 import type { FastifyBaseLogger } from 'fastify';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 
 /** One call to one instance's operator path. */
 const OPS_CALL_TIMEOUT_MS = 2_000;
@@ -19,8 +19,11 @@ export class OpsClient {
   readonly #discovery: Discovery;
   readonly #tokens: ServiceTokens | undefined;
   readonly #log: FastifyBaseLogger;
+  readonly #dispatcher: Dispatcher | undefined;
 
-  constructor(discovery: Discovery, tokens: ServiceTokens | undefined, log: FastifyBaseLogger) {
+  /** `dispatcher`: the one that presents the gateway's certificate under MERCATO_INTERNAL_TLS=on. */
+  constructor(discovery: Discovery, tokens: ServiceTokens | undefined, log: FastifyBaseLogger, dispatcher?: Dispatcher | undefined) {
+    this.#dispatcher = dispatcher;
     this.#discovery = discovery;
     this.#tokens = tokens;
     this.#log = log;
@@ -51,6 +54,7 @@ export class OpsClient {
         headers: { authorization: `Bearer ${await this.#tokens.tokenFor(service)}` },
         headersTimeout: OPS_CALL_TIMEOUT_MS,
         bodyTimeout: OPS_CALL_TIMEOUT_MS,
+        dispatcher: this.#dispatcher,
       });
       const text = await response.body.text();
       let body: unknown;

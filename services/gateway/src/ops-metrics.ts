@@ -1,5 +1,5 @@
 import { type Discovery, type Logger, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { type AlertState, evaluateAlerts, NO_ALERTS, type ServiceHealth } from './domain/alert-rules.ts';
 import {
   type BusinessFigures,
@@ -56,6 +56,7 @@ export class OpsMetrics {
   #alerts: AlertState = NO_ALERTS;
   #timer: NodeJS.Timeout | undefined;
   #scraping: Promise<void> | undefined;
+  readonly #dispatcher: Dispatcher | undefined;
 
   constructor(options: {
     discovery: Discovery;
@@ -66,7 +67,10 @@ export class OpsMetrics {
     events?: OpsEventRecorder;
     /** The clock (tests move it). */
     now?: () => number;
+    /** MERCATO_INTERNAL_TLS=on: the dispatcher that presents the gateway's certificate (`context.internalDispatcher`). */
+    dispatcher?: Dispatcher | undefined;
   }) {
+    this.#dispatcher = options.dispatcher;
     this.#discovery = options.discovery;
     this.#tokens = options.tokens;
     this.#log = options.log;
@@ -128,6 +132,7 @@ export class OpsMetrics {
         headers: { authorization: `Bearer ${await this.#tokens?.tokenFor(service)}` },
         headersTimeout: SCRAPE_TIMEOUT_MS,
         bodyTimeout: SCRAPE_TIMEOUT_MS,
+        dispatcher: this.#dispatcher,
       });
       const text = await response.body.text();
       return response.statusCode === 200 ? sampleFromMetricsText(text, this.#now()) : undefined;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import type { Discovery } from '../discovery/discovery.ts';
 
 /** Renew a cached token this long before it expires, so no call carries one that dies in flight. */
@@ -14,14 +14,17 @@ export class ServiceTokens {
   readonly #clientSecret: string;
   readonly #discovery: Discovery;
   readonly #log: Logger;
+  readonly #dispatcher: Dispatcher | undefined;
   readonly #cache = new Map<string, { token: string; renewAt: number }>();
   readonly #inflight = new Map<string, Promise<string>>();
 
-  constructor(options: { clientId: string; clientSecret: string; discovery: Discovery; log: Logger }) {
+  /** `dispatcher`: the one that presents this process's certificate under MERCATO_INTERNAL_TLS=on. */
+  constructor(options: { clientId: string; clientSecret: string; discovery: Discovery; log: Logger; dispatcher?: Dispatcher | undefined }) {
     this.#clientId = options.clientId;
     this.#clientSecret = options.clientSecret;
     this.#discovery = options.discovery;
     this.#log = options.log;
+    this.#dispatcher = options.dispatcher;
   }
 
   /** A valid token addressed to `audience`. */
@@ -44,6 +47,7 @@ export class ServiceTokens {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ grant_type: 'client_credentials', client_id: this.#clientId, client_secret: this.#clientSecret, audience }),
       headersTimeout: 5_000,
+      dispatcher: this.#dispatcher,
     });
     const body = (await response.body.json()) as { access_token?: string; expires_in?: number; detail?: string };
     if (response.statusCode !== 200 || !body.access_token) {

@@ -1,6 +1,6 @@
 import type { InstanceRegistration, RegistrationReceipt } from '@mercato/contracts';
 import type { Logger } from 'pino';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { basicAuthorization, type ClientCredentials } from '../auth/basic-credentials.ts';
 
 /**
@@ -13,6 +13,7 @@ export class Registration {
   readonly #intervalMs: number;
   readonly #log: Logger;
   readonly #authorization: Record<string, string>;
+  readonly #dispatcher: Dispatcher | undefined;
   #id: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #unreachable = false;
@@ -25,7 +26,10 @@ export class Registration {
     heartbeatMs: number;
     credentials?: ClientCredentials | undefined;
     log: Logger;
+    /** The one that presents this process's certificate under MERCATO_INTERNAL_TLS=on. */
+    dispatcher?: Dispatcher | undefined;
   }) {
+    this.#dispatcher = options.dispatcher;
     this.#authorization = options.credentials ? { authorization: basicAuthorization(options.credentials) } : {};
     this.#registryUrl = options.registryUrl.replace(/\/$/, '');
     this.#self = options.self;
@@ -57,6 +61,7 @@ export class Registration {
         method: 'DELETE',
         headers: this.#authorization,
         headersTimeout: 2_000,
+        dispatcher: this.#dispatcher,
       });
       await response.body.dump();
     } catch (error) {
@@ -70,6 +75,7 @@ export class Registration {
       headers: { 'content-type': 'application/json', ...this.#authorization },
       body: JSON.stringify(this.#self),
       headersTimeout: 2_000,
+      dispatcher: this.#dispatcher,
     });
     if (response.statusCode !== 201) {
       const text = await response.body.text();
@@ -88,6 +94,7 @@ export class Registration {
         method: 'PUT',
         headers: this.#authorization,
         headersTimeout: 2_000,
+        dispatcher: this.#dispatcher,
       });
       await response.body.dump();
       if (response.statusCode === 404) {

@@ -1,6 +1,6 @@
 import type { Instance } from '@mercato/contracts';
 import type { Logger } from 'pino';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { type Discovery, RoundRobin } from './discovery.ts';
 import { readServerSentEvents } from './sse.ts';
 
@@ -16,6 +16,7 @@ const RECONNECT_MAX_MS = 5_000;
 export class RegistryDiscovery implements Discovery {
   readonly #registryUrl: string;
   readonly #log: Logger | undefined;
+  readonly #dispatcher: Dispatcher | undefined;
   readonly #byId = new Map<string, Instance>();
   /** Instances absent from the latest snapshot, with the time they are dropped. */
   readonly #stale = new Map<string, number>();
@@ -26,7 +27,9 @@ export class RegistryDiscovery implements Discovery {
   #synced: Promise<void>;
   #markSynced: () => void = () => {};
 
-  constructor(options: { registryUrl: string; log?: Logger }) {
+  /** `dispatcher`: the one that presents this process's certificate under MERCATO_INTERNAL_TLS=on. */
+  constructor(options: { registryUrl: string; log?: Logger; dispatcher?: Dispatcher | undefined }) {
+    this.#dispatcher = options.dispatcher;
     this.#registryUrl = options.registryUrl.replace(/\/$/, '');
     this.#log = options.log;
     this.#synced = new Promise((resolve) => {
@@ -100,6 +103,7 @@ export class RegistryDiscovery implements Discovery {
       // The stream is long-lived; keep-alive comments arrive every few seconds.
       bodyTimeout: 30_000,
       headersTimeout: 5_000,
+      dispatcher: this.#dispatcher,
     });
     if (response.statusCode !== 200) {
       await response.body.dump();

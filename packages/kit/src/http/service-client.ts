@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Tracer } from '../tracing/tracer.ts';
 import { type CircuitBreakerOptions, CircuitBreakers, type CircuitStateName } from './circuit-breaker.ts';
 import { InstancePicker } from './instance-picker.ts';
+import { type InternalTls, internalClientTls } from './internal-tls.ts';
 import { connectionFailure, IDEMPOTENT_METHODS, UpstreamTimeoutError, UpstreamUnavailableError } from './upstream-errors.ts';
 
 export interface ServiceClientOptions {
@@ -33,6 +34,8 @@ export interface ServiceClientOptions {
   breaker?: CircuitBreakerOptions;
   /** How long an instance that refused a connection is passed over while another one is known (default 5 s). */
   ejectForMs?: number;
+  /** MERCATO_INTERNAL_TLS=on: present this certificate and accept only servers whose certificate the CA signed. */
+  tls?: InternalTls | undefined;
 }
 
 export interface ServiceRequest {
@@ -92,7 +95,10 @@ export class ServiceClient {
     this.#agent = new Agent({
       connections: options.connectionsPerInstance ?? DEFAULT_CONNECTIONS,
       keepAliveTimeout: KEEP_ALIVE_MS,
-      connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+      connect: {
+        timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        ...(options.tls ? internalClientTls(options.tls) : {}),
+      },
     });
     this.#picker = new InstancePicker(options.discovery, { ejectForMs: options.ejectForMs });
     this.#breakers = new CircuitBreakers(options.breaker, options.log);

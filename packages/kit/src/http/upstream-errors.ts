@@ -5,6 +5,11 @@ export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', '
 
 /** The request never left this process: no connection could be made, so the instance got nothing. */
 const CONNECT_FAILED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+/**
+ * The TLS handshake failed (MERCATO_INTERNAL_TLS=on: a certificate the other side does not trust, either
+ * way), so no request was sent either: OpenSSL's verification codes and the alerts a server answers with.
+ */
+const TLS_REFUSED = /^(?:ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_.*ALERT.*|[A-Z_]*CERT[A-Z_]*|UNABLE_TO_[A-Z_]+)$/;
 /** The connection broke before a full answer came: the instance may or may not have acted on the request. */
 const CONNECTION_BROKE = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
@@ -22,7 +27,7 @@ export function connectionFailure(error: unknown): ConnectionFailure | undefined
   for (let current = error, depth = 0; current && depth < 4; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') {
-      if (CONNECT_FAILED.has(code)) return { code, phase: 'connect' };
+      if (CONNECT_FAILED.has(code) || TLS_REFUSED.test(code)) return { code, phase: 'connect' };
       if (CONNECTION_BROKE.has(code)) return { code, phase: 'broken' };
     }
     // Node tries every address of a name (happy eyeballs) and reports them together.

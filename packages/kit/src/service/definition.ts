@@ -1,4 +1,5 @@
 import type { Static, TObject, TProperties } from 'typebox';
+import type { Dispatcher } from 'undici';
 import type { ServiceTokens } from '../auth/service-tokens.ts';
 import type { JwksSource, TokenVerifier } from '../auth/token-verifier.ts';
 import type { EventBus } from '../bus/event-bus.ts';
@@ -7,6 +8,7 @@ import type { Subscription } from '../bus/subscription.ts';
 import type { BaseConfig } from '../config.ts';
 import type { Database } from '../database.ts';
 import type { Discovery } from '../discovery/discovery.ts';
+import type { InternalTls } from '../http/internal-tls.ts';
 import type { ServiceClient } from '../http/service-client.ts';
 import type { HttpApp } from '../http-app.ts';
 import type { Logger } from '../logger.ts';
@@ -39,6 +41,13 @@ export type SetupContext<P extends TProperties = TProperties, N extends Needs = 
    * breakers): one per service, closed when the service stops. Needs discovery.
    */
   serviceClient(): ServiceClient;
+  /**
+   * With MERCATO_INTERNAL_TLS=on: this process's certificate and the CA (`http/internal-tls.ts`), and
+   * the undici dispatcher that presents them and verifies the peer. Every internal call not made
+   * through `serviceClient()` passes `internalDispatcher` (undefined when off: undici's default).
+   */
+  internalTls: InternalTls | undefined;
+  internalDispatcher: Dispatcher | undefined;
   /** Publishes committed outbox rows now (tests, benchmarks); resolves with how many. */
   flushOutbox(): Promise<number>;
 } & (N['database'] extends true
@@ -100,7 +109,11 @@ export interface ServiceDefinition<
   register?: boolean;
   /** False: no server spans (the registry, whose heartbeats would bury the shop's traces). Default true. */
   traced?: boolean;
-  /** Serve HTTPS with this certificate and key (the gateway, from MERCATO_TLS_CERT / MERCATO_TLS_KEY). */
+  /**
+   * Serve HTTPS with this certificate and key (the gateway, from MERCATO_TLS_CERT / MERCATO_TLS_KEY).
+   * Under MERCATO_INTERNAL_TLS=on every other service's port uses mutual TLS instead; only the edge's
+   * (public) listener keeps this.
+   */
   https?: (context: SetupContext<P, NeedsOf<M, Disc>>) => { cert: Buffer; key: Buffer } | undefined;
   routes?: (app: HttpApp, deps: D, context: ServiceContext<P, NeedsOf<M, Disc>>) => void | Promise<void>;
   /** What the service consumes (its `handlers.ts`); handled exactly once per consumer, in a transaction. */

@@ -4,7 +4,7 @@ import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { deadLetterRoutes } from '../bus/dead-letters.routes.ts';
 import type { BaseConfig } from '../config.ts';
 import type { Database } from '../database.ts';
-import { createHttpApp, type HttpApp } from '../http-app.ts';
+import { createHttpApp, type HttpApp, type HttpsOptions } from '../http-app.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Tracer } from '../tracing/tracer.ts';
@@ -25,7 +25,7 @@ export async function createServiceHttp(options: {
   tracer: Tracer;
   /** Server spans for every request (see ServiceDefinition.traced). */
   traced: boolean;
-  https: { cert: Buffer; key: Buffer } | undefined;
+  https: HttpsOptions | undefined;
   verifier: TokenVerifier;
   database: Database<unknown> | undefined;
   consumers: Consumers;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TProperties } from 'typebox';
+import { Agent, type Dispatcher } from 'undici';
 import type { ClientCredentials } from '../auth/basic-credentials.ts';
 import { ServiceTokens } from '../auth/service-tokens.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
@@ -15,6 +16,7 @@ import type { Discovery } from '../discovery/discovery.ts';
 import { DnsDiscovery } from '../discovery/dns-discovery.ts';
 import { Registration } from '../discovery/registration.ts';
 import { RegistryDiscovery } from '../discovery/registry-discovery.ts';
+import { type InternalTls, InternalTlsError, internalClientTls, internalServerTls, readInternalTls } from '../http/internal-tls.ts';
 import { ServiceClient } from '../http/service-client.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
@@ -39,6 +41,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
 ): Promise<Service<P, NeedsOf<M, Disc>>> {
   // config
   const { config, databaseUrl } = loadServiceConfig(definition, env);
+  const internalTls = internalTlsOf(config);
   const instanceId = config.MERCATO_INSTANCE_ID ?? `${definition.name}-${randomBytes(4).toString('hex')}`;
   const log = createLogger({ service: definition.name, instance: instanceId, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: definition.name, instance: instanceId });
@@ -48,12 +51,15 @@ export async function createService<P extends TProperties, D, M extends URL | un
   // database
   const database = databaseUrl ? connectDatabase(databaseUrl, { applicationName: instanceId, max: options.databasePoolMax }) : undefined;
   if (database) installPoolMetrics(metrics, database.pool);
+  // mutual TLS between services (MERCATO_INTERNAL_TLS=on): one dispatcher for the kit's own calls
+  const internalDispatcher = internalTls ? new Agent({ connect: internalClientTls(internalTls) }) : undefined;
   // discovery
-  const discovery = discoveryFor(definition, config, log);
+  const discovery = discoveryFor(definition, config, log, internalDispatcher);
   const credentials: ClientCredentials | undefined = config.MERCATO_CLIENT_SECRET
     ? { clientId: config.MERCATO_CLIENT_ID ?? definition.name, clientSecret: config.MERCATO_CLIENT_SECRET }
     : undefined;
-  const serviceTokens = discovery && credentials ? new ServiceTokens({ ...credentials, discovery, log }) : undefined;
+  const serviceTokens =
+    discovery && credentials ? new ServiceTokens({ ...credentials, discovery, log, dispatcher: internalDispatcher }) : undefined;
   const bus = { current: undefined as EventBus | undefined, relay: undefined as OutboxRelay | undefined };
   let serviceClient: ServiceClient | undefined;
   // The definition's types promise `database`/`outbox` with migrations and `discovery` with
@@ -74,6 +80,8 @@ export async function createService<P extends TProperties, D, M extends URL | un
       return bus.current;
     },
     serviceTokens,
+    internalTls,
+    internalDispatcher,
     serviceClient() {
       if (!discovery)
         throw new ConfigError('MERCATO_REGISTRY_URL', `is required: ${definition.name} calls other services (or set DISCOVERY=dns)`);
@@ -82,6 +90,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
         log,
         tracer: tracing,
         tokenFor: serviceTokens && ((audience) => serviceTokens.tokenFor(audience)),
+        tls: internalTls,
       });
       return serviceClient;
     },
@@ -90,7 +99,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
   // the service's own parts
   const deps = (await definition.setup?.(setupContext)) as D;
   const verifier = new TokenVerifier({
-    source: definition.jwks ? definition.jwks(deps, setupContext) : identityJwks(discovery, credentials),
+    source: definition.jwks ? definition.jwks(deps, setupContext) : identityJwks(discovery, credentials, internalDispatcher),
     issuer: config.MERCATO_ISSUER,
     service: definition.name,
   });
@@ -111,7 +120,8 @@ export async function createService<P extends TProperties, D, M extends URL | un
   });
   // http
   let stopping = false;
-  const https = definition.https?.(setupContext);
+  // The edge's listener is the public one (browsers carry no client certificate): it keeps its own TLS.
+  const https = internalTls && definition.auth !== 'edge' ? internalServerTls(internalTls) : definition.https?.(setupContext);
   const app = await createServiceHttp({
     name: definition.name,
     auth: definition.auth ?? 'service',
@@ -154,6 +164,7 @@ export async function createService<P extends TProperties, D, M extends URL | un
           heartbeatMs: config.MERCATO_HEARTBEAT_MS,
           credentials,
           log,
+          dispatcher: internalDispatcher,
         });
         await registration.start();
       }
@@ -182,16 +193,36 @@ export async function createService<P extends TProperties, D, M extends URL | un
       await bus.current?.close();
       discovery?.close();
       await database?.close();
+      await internalDispatcher?.close();
       await tracer.close();
       log.info(`${definition.name} stopped`);
     },
   };
 }
 
-function discoveryFor(definition: { auth?: string; discovery?: boolean }, config: BaseConfig, log: Logger): Discovery | undefined {
+function internalTlsOf(config: BaseConfig): InternalTls | undefined {
+  let tls: InternalTls | undefined;
+  try {
+    tls = readInternalTls(config);
+  } catch (error) {
+    if (error instanceof InternalTlsError) throw new ConfigError(error.variable, error.message.slice(error.variable.length + 1));
+    throw error;
+  }
+  // DNS discovery (Kubernetes) reaches services over plain HTTP and leaves encryption to the mesh.
+  if (tls && config.DISCOVERY === 'dns')
+    throw new ConfigError('MERCATO_INTERNAL_TLS', 'is for the embedded default; with DISCOVERY=dns the mesh encrypts (docs/security.md)');
+  return tls;
+}
+
+function discoveryFor(
+  definition: { auth?: string; discovery?: boolean },
+  config: BaseConfig,
+  log: Logger,
+  dispatcher: Dispatcher | undefined,
+): Discovery | undefined {
   if (config.DISCOVERY === 'dns') return new DnsDiscovery({ port: config.MERCATO_DNS_PORT, services: SERVICE_NAMES });
   if (config.MERCATO_REGISTRY_URL && definition.auth !== 'none')
-    return new RegistryDiscovery({ registryUrl: config.MERCATO_REGISTRY_URL, log });
+    return new RegistryDiscovery({ registryUrl: config.MERCATO_REGISTRY_URL, log, dispatcher });
   if (definition.discovery) throw new ConfigError('MERCATO_REGISTRY_URL', 'is required unless DISCOVERY=dns');
   return undefined;
 }

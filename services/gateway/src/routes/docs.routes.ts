@@ -1,6 +1,6 @@
 import swaggerUi from '@fastify/swagger-ui';
 import { type Discovery, type HttpApp, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { ROUTE_TABLE } from '../route-table.ts';
 
 type OpenApi = { paths?: Record<string, unknown>; components?: { schemas?: Record<string, unknown> } };
@@ -14,7 +14,12 @@ const isPublic = (path: string) => ROUTE_TABLE.some(({ prefix }) => path === pre
  * `/docs`: the public API as one OpenAPI document, merged from every service's own `/openapi.json`
  * (only paths the gateway routes), with Swagger UI. A service that does not answer is left out.
  */
-export async function docsRoutes(app: HttpApp, discovery: Discovery, tokens: ServiceTokens | undefined): Promise<void> {
+export async function docsRoutes(
+  app: HttpApp,
+  discovery: Discovery,
+  tokens: ServiceTokens | undefined,
+  dispatcher?: Dispatcher | undefined,
+): Promise<void> {
   let merged: OpenApi & Record<string, unknown> = { openapi: '3.0.3', info: { title: 'Mercato API', version: '1' }, paths: {} };
   let builtAt = 0;
 
@@ -28,7 +33,7 @@ export async function docsRoutes(app: HttpApp, discovery: Discovery, tokens: Ser
         if (!instance) return;
         try {
           const headers = tokens ? { authorization: `Bearer ${await tokens.tokenFor(service)}` } : undefined;
-          const response = await request(`${instance.url}/openapi.json`, { headers, headersTimeout: 2_000 });
+          const response = await request(`${instance.url}/openapi.json`, { headers, headersTimeout: 2_000, dispatcher });
           if (response.statusCode !== 200) return void (await response.body.dump());
           const document = (await response.body.json()) as OpenApi;
           for (const [path, item] of Object.entries(document.paths ?? {})) if (isPublic(path)) paths[path] = item;

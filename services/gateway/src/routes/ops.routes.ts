@@ -1,5 +1,6 @@
 import { CommonProblems, type Discovery, type HttpApp, HttpProblem, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
 import { Type } from 'typebox';
+import type { Dispatcher } from 'undici';
 import { OpsClient } from '../ops-client.ts';
 import type { OpsMetrics } from '../ops-metrics.ts';
 
@@ -29,10 +30,16 @@ interface ServiceDeadLetter {
  * The operators' view through the gateway (API.md "Health and operations"), admin only: the live
  * instances from discovery, and every service's dead letters gathered with the `gateway-ops` credential.
  */
-export function opsRoutes(app: HttpApp, discovery: Discovery, opsTokens: ServiceTokens | undefined, metrics: OpsMetrics): void {
+export function opsRoutes(
+  app: HttpApp,
+  discovery: Discovery,
+  opsTokens: ServiceTokens | undefined,
+  metrics: OpsMetrics,
+  dispatcher?: Dispatcher | undefined,
+): void {
   const admin = { config: { access: 'admin' as const } };
 
-  const ops = new OpsClient(discovery, opsTokens, app.log);
+  const ops = new OpsClient(discovery, opsTokens, app.log, dispatcher);
   const opsCall = (service: string, method: 'GET' | 'POST', path: string) => ops.call(service, method, path);
 
   app.get('/api/ops/services', admin, async () => ({

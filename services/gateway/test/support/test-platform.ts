@@ -9,6 +9,8 @@ export const TEST_ADMIN = { email: 'admin@platform.test', password: 'admin passw
 
 export interface TestPlatform {
   base: string;
+  /** `mercato up`'s data directory (secrets, runtime.json, internal-tls/). */
+  dataDir: string;
   /** The admin's access token. */
   admin: string;
   /** The client secrets `mercato up` provisioned (what an attacker who read the data directory would hold). */
@@ -57,6 +59,7 @@ export async function startTestPlatform(name: string, env: Record<string, string
     if (login.status !== 200) throw new Error(`the admin cannot sign in: ${login.status}`);
     return {
       base,
+      dataDir,
       admin: login.body.accessToken,
       secrets: async () => JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8')),
       errors: () =>
