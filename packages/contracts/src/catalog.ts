@@ -68,3 +68,38 @@ export const ProductsBySkuResponse = Type.Object({
   ),
 });
 export type ProductsBySkuResponse = Static<typeof ProductsBySkuResponse>;
+
+/** A product as a recommendation shows it (API.md "a product summary"). */
+export const ProductSummary = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    slug: Type.String(),
+    name: Type.String(),
+    price: Money,
+    image: Type.Union([Type.String(), Type.Null()]),
+    category: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type ProductSummary = Static<typeof ProductSummary>;
+
+/**
+ * `GET /internal/products/summaries` (recommendations only): the listed products' summaries, by id.
+ * Either `ids` (comma-separated, at most 100; unknown and archived ones are left out) or a page of
+ * the whole listed catalog in id order (`after` the last id of the previous page, `limit` 1–1000).
+ */
+export const ProductSummariesQuery = Type.Object(
+  {
+    ids: Type.Optional(Type.String({ minLength: 36, maxLength: 3_800 })),
+    after: Type.Optional(Type.String({ format: 'uuid' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type ProductSummariesQuery = Static<typeof ProductSummariesQuery>;
+
+export const ProductSummariesResponse = Type.Object(
+  { items: Type.Array(ProductSummary), nextAfter: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false },
+);
+export type ProductSummariesResponse = Static<typeof ProductSummariesResponse>;

@@ -7,5 +7,6 @@ export * from './inventory.ts';
 export * from './orders.ts';
 export * from './payments.ts';
 export * from './registry.ts';
+export * from './storefront.ts';
 export * from './topology.ts';
 export * from './traces.ts';

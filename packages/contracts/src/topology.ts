@@ -73,7 +73,7 @@ export const TOPOLOGY = [
     database: true,
     secrets: {},
     publicPrefixes: ['/api/products', '/api/categories', '/media'],
-    internalRoutes: { '/internal/products/by-sku': ['cart', 'orders'] },
+    internalRoutes: { '/internal/products/by-sku': ['cart', 'orders'], '/internal/products/summaries': ['recommendations'] },
   },
   {
     name: 'inventory',

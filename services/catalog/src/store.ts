@@ -312,7 +312,21 @@ export class CatalogStore {
       where sku = any(${skus}::text[]) and archived_at is null order by sku`.execute(this.#db)
     ).rows;
   }
+
+  /** Listed products' summary fields: the ones named (any order), or a page of all of them in id order after `after`. */
+  async productSummaries(query: { ids: string[] } | { after: string | undefined; limit: number }): Promise<SummaryRow[]> {
+    const columns = sql`id, slug, name, price_amount, currency, images, category`;
+    const statement =
+      'ids' in query
+        ? sql`select ${columns} from products where id = any(${query.ids}::uuid[]) and archived_at is null order by id`
+        : sql`select ${columns} from products
+              where archived_at is null and id > coalesce(${query.after ?? null}::uuid, '00000000-0000-0000-0000-000000000000')
+              order by id limit ${query.limit}`;
+    return (await statement.execute(this.#db)).rows as SummaryRow[];
+  }
 }
+
+type SummaryRow = Pick<ProductRow, 'id' | 'slug' | 'name' | 'price_amount' | 'currency' | 'images' | 'category'>;
 
 function priceChanged(before: ProductRow, after: ProductRow): boolean {
   return before.price_amount !== after.price_amount || before.currency !== after.currency;

@@ -1,5 +1,5 @@
-import { ProductsBySkuRequest, type ProductsBySkuResponse } from '@mercato/contracts';
-import { type HttpApp, HttpProblem } from '@mercato/kit';
+import { ProductSummariesQuery, type ProductSummariesResponse, ProductsBySkuRequest, type ProductsBySkuResponse } from '@mercato/contracts';
+import { CommonProblems, type HttpApp, HttpProblem } from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { CatalogProblems } from '../errors.ts';
 import type { CatalogStore } from '../store.ts';
@@ -28,4 +28,36 @@ export function internalRoutes(app: HttpApp, deps: { store: CatalogStore }): voi
     };
     return answer;
   });
+
+  /**
+   * Recommendations keeps the summaries of every listed product (a seed publishes no catalog events):
+   * named ones, or the whole listed catalog page by page in id order.
+   */
+  app.get('/internal/products/summaries', { ...servicesOnly, schema: { querystring: ProductSummariesQuery } }, async (request) => {
+    const { ids, after, limit = 500 } = request.query;
+    let rows: Awaited<ReturnType<CatalogStore['productSummaries']>>;
+    if (ids !== undefined) {
+      const list = [...new Set(ids.split(','))];
+      if (list.length > 100 || !list.every((id) => UUID.test(id))) {
+        throw new HttpProblem(CommonProblems.validation, '`ids` must be at most 100 product ids, comma-separated.');
+      }
+      rows = await deps.store.productSummaries({ ids: list });
+    } else {
+      rows = await deps.store.productSummaries({ after, limit });
+    }
+    const answer: ProductSummariesResponse = {
+      items: rows.map((row) => ({
+        id: row.id,
+        slug: row.slug,
+        name: row.name,
+        price: { amount: Number(row.price_amount), currency: row.currency },
+        image: row.images[0] ?? null,
+        category: row.category,
+      })),
+      nextAfter: ids === undefined && rows.length === limit ? (rows.at(-1)?.id ?? null) : null,
+    };
+    return answer;
+  });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,289 @@
+/**
+ * The item-to-item model, in memory and updated one interaction at a time (ADR 0024).
+ *
+ * A shopper's tie to a product is a level: viewed 1, added to the cart 3, bought 5 (the highest
+ * reached counts, so a hundred views of one page weigh what one view does). For a pair of products
+ * the co-occurrence is the sum over shoppers of the lower of their two levels (a weighted Jaccard
+ * numerator), and a product's weight the sum of its levels; similarity is the cosine
+ * `C(i,j) / sqrt(N(i) N(j))`, shrunk when few shoppers support it, which keeps popular products from
+ * being everyone's neighbour. Time decay is forward decay: a change at time t is added times
+ * 2^((t - epoch) / halfLife), so older evidence weighs less without ever rescaling what is stored.
+ */
+
+export type InteractionKind = 'view' | 'cart' | 'purchase';
+
+export const LEVELS: Record<InteractionKind, number> = { view: 1, cart: 3, purchase: 5 };
+
+export interface Interaction {
+  userId: string;
+  productId: string;
+  kind: InteractionKind;
+  /** Epoch milliseconds of the interaction (the event's time). */
+  at: number;
+}
+
+export interface ItemModelOptions {
+  /** Half-life of evidence in the model, in days (default 30). */
+  halfLifeDays?: number;
+  /** How many recent products of a shopper pair with a new one (default 20). */
+  historySize?: number;
+  /** Neighbours kept per product (default 100); the weakest go when twice as many gathered. */
+  maxNeighbours?: number;
+  /** Support (in levels) at which a similarity keeps half its value (default 3). */
+  shrinkage?: number;
+}
+
+export interface Scored {
+  productId: string;
+  score: number;
+}
+
+/** One shopper's recent products, newest last, and everything they bought. */
+interface Shopper {
+  items: number[];
+  levels: number[];
+  at: number[];
+  bought: Set<number>;
+}
+
+const DAY_MS = 86_400_000;
+
+export class ItemModel {
+  readonly epoch: number;
+  readonly #halfLifeMs: number;
+  readonly #historySize: number;
+  readonly #maxNeighbours: number;
+  readonly #shrinkage: number;
+  readonly #index = new Map<string, number>();
+  readonly #ids: string[] = [];
+  /** N(i), forward-decayed. */
+  readonly #weights: number[] = [];
+  /** C(i, ·), forward-decayed. */
+  readonly #neighbours: Map<number, number>[] = [];
+  readonly #shoppers = new Map<string, Shopper>();
+  #interactions = 0;
+  #popular: { at: number; order: number[] } | undefined;
+
+  constructor(options: ItemModelOptions & { epoch?: number } = {}) {
+    this.epoch = options.epoch ?? Date.now();
+    this.#halfLifeMs = (options.halfLifeDays ?? 30) * DAY_MS;
+    this.#historySize = options.historySize ?? 20;
+    this.#maxNeighbours = options.maxNeighbours ?? 100;
+    this.#shrinkage = options.shrinkage ?? 3;
+  }
+
+  get interactions(): number {
+    return this.#interactions;
+  }
+
+  get products(): number {
+    return this.#ids.length;
+  }
+
+  get shoppers(): number {
+    return this.#shoppers.size;
+  }
+
+  /** Learns one interaction. */
+  apply({ userId, productId, kind, at }: Interaction): void {
+    this.#interactions += 1;
+    const item = this.#itemIndex(productId);
+    const shopper = this.#shopper(userId);
+    const position = shopper.items.indexOf(item);
+    const before = Math.max(position >= 0 ? (shopper.levels[position] ?? 0) : 0, shopper.bought.has(item) ? LEVELS.purchase : 0);
+    const level = Math.max(before, LEVELS[kind]);
+    if (kind === 'purchase') shopper.bought.add(item);
+    const decay = this.#growth(at);
+    if (level > before) {
+      this.#weights[item] = (this.#weights[item] ?? 0) + (level - before) * decay;
+      this.#popular = undefined;
+      for (let k = 0; k < shopper.items.length; k++) {
+        const other = shopper.items[k] as number;
+        if (other === item) continue;
+        const theirs = shopper.levels[k] as number;
+        const added = Math.min(level, theirs) - Math.min(before, theirs);
+        if (added > 0) {
+          this.#pair(item, other, added * decay);
+          this.#pair(other, item, added * decay);
+        }
+      }
+    }
+    // The product moves to the newest end of the shopper's history.
+    const latest = Math.max(at, position >= 0 ? (shopper.at[position] ?? 0) : 0);
+    if (position >= 0) {
+      shopper.items.splice(position, 1);
+      shopper.levels.splice(position, 1);
+      shopper.at.splice(position, 1);
+    }
+    shopper.items.push(item);
+    shopper.levels.push(level);
+    shopper.at.push(latest);
+    if (shopper.items.length > this.#historySize) {
+      shopper.items.shift();
+      shopper.levels.shift();
+      shopper.at.shift();
+    }
+  }
+
+  /** Products like `productId`, best first, without itself or anything `skip` refuses. */
+  similarTo(productId: string, limit: number, skip: (productId: string) => boolean, now = Date.now()): Scored[] {
+    const item = this.#index.get(productId);
+    if (item === undefined) return [];
+    return this.#best(this.#similarities(item, 1, now), limit, (other) => other === item || skip(this.#ids[other] as string));
+  }
+
+  /**
+   * For one shopper, from their recent products (recent and strong ties weigh more), without what they
+   * bought or anything `skip` refuses.
+   */
+  forShopper(userId: string, limit: number, skip: (productId: string) => boolean, now = Date.now()): Scored[] {
+    const shopper = this.#shoppers.get(userId);
+    if (!shopper) return [];
+    const scores = new Map<number, number>();
+    for (let k = 0; k < shopper.items.length; k++) {
+      const recency = 2 ** (((shopper.at[k] as number) - now) / (7 * DAY_MS));
+      const weight = (shopper.levels[k] as number) * recency;
+      for (const [other, similarity] of this.#similarities(shopper.items[k] as number, weight, now)) {
+        scores.set(other, (scores.get(other) ?? 0) + similarity);
+      }
+    }
+    return this.#best(scores, limit, (other) => shopper.bought.has(other) || skip(this.#ids[other] as string));
+  }
+
+  /** Everything this shopper bought (while the model has known them). */
+  boughtBy(userId: string): Set<string> {
+    const shopper = this.#shoppers.get(userId);
+    return new Set([...(shopper?.bought ?? [])].map((item) => this.#ids[item] as string));
+  }
+
+  /** What this shopper touched most recently, newest first. */
+  recentOf(userId: string): string[] {
+    const shopper = this.#shoppers.get(userId);
+    return shopper ? shopper.items.toReversed().map((item) => this.#ids[item] as string) : [];
+  }
+
+  /** The most interacted-with products (time-decayed), best first, skipping what `skip` refuses. */
+  popular(limit: number, skip: (productId: string) => boolean): Scored[] {
+    // Sorting every product is work for a page view; once a second is fresh enough for popularity.
+    if (!this.#popular || Date.now() - this.#popular.at > 1_000) {
+      const order = this.#ids.map((_, item) => item).filter((item) => (this.#weights[item] ?? 0) > 0);
+      order.sort((a, b) => (this.#weights[b] ?? 0) - (this.#weights[a] ?? 0));
+      this.#popular = { at: Date.now(), order };
+    }
+    const answer: Scored[] = [];
+    for (const item of this.#popular.order) {
+      if (answer.length >= limit) break;
+      const productId = this.#ids[item] as string;
+      if (!skip(productId)) answer.push({ productId, score: this.#weights[item] ?? 0 });
+    }
+    return answer;
+  }
+
+  /** Forgets a product (archived): it is never answered again, and its ties go. */
+  forget(productId: string): void {
+    const item = this.#index.get(productId);
+    if (item === undefined) return;
+    for (const other of this.#neighbours[item]?.keys() ?? []) this.#neighbours[other]?.delete(item);
+    this.#neighbours[item] = new Map();
+    this.#weights[item] = 0;
+    this.#popular = undefined;
+  }
+
+  toSnapshot(): ItemModelSnapshot {
+    return {
+      version: 1,
+      epoch: this.epoch,
+      interactions: this.#interactions,
+      ids: this.#ids,
+      weights: this.#weights,
+      neighbours: this.#neighbours.map((row) => [...row].flat()),
+      shoppers: [...this.#shoppers].map(([userId, s]) => [userId, s.items, s.levels, s.at, [...s.bought]]),
+    };
+  }
+
+  static fromSnapshot(snapshot: ItemModelSnapshot, options: ItemModelOptions = {}): ItemModel {
+    const model = new ItemModel({ ...options, epoch: snapshot.epoch });
+    model.#interactions = snapshot.interactions;
+    snapshot.ids.forEach((id, item) => {
+      model.#index.set(id, item);
+      model.#ids.push(id);
+      model.#weights.push(snapshot.weights[item] ?? 0);
+      const row = new Map<number, number>();
+      const flat = snapshot.neighbours[item] ?? [];
+      for (let k = 0; k + 1 < flat.length; k += 2) row.set(flat[k] as number, flat[k + 1] as number);
+      model.#neighbours.push(row);
+    });
+    for (const [userId, items, levels, at, bought] of snapshot.shoppers) {
+      model.#shoppers.set(userId, { items, levels, at, bought: new Set(bought) });
+    }
+    return model;
+  }
+
+  #itemIndex(productId: string): number {
+    let item = this.#index.get(productId);
+    if (item === undefined) {
+      item = this.#ids.length;
+      this.#index.set(productId, item);
+      this.#ids.push(productId);
+      this.#weights.push(0);
+      this.#neighbours.push(new Map());
+    }
+    return item;
+  }
+
+  #shopper(userId: string): Shopper {
+    let shopper = this.#shoppers.get(userId);
+    if (!shopper) {
+      shopper = { items: [], levels: [], at: [], bought: new Set() };
+      this.#shoppers.set(userId, shopper);
+    }
+    return shopper;
+  }
+
+  #growth(at: number): number {
+    return 2 ** ((at - this.epoch) / this.#halfLifeMs);
+  }
+
+  #pair(from: number, to: number, amount: number): void {
+    const row = this.#neighbours[from] as Map<number, number>;
+    row.set(to, (row.get(to) ?? 0) + amount);
+    if (row.size > 2 * this.#maxNeighbours) {
+      const kept = [...row].sort((a, b) => b[1] - a[1]).slice(0, this.#maxNeighbours);
+      this.#neighbours[from] = new Map(kept);
+    }
+  }
+
+  /** Similarities of `item`'s neighbours, each times `weight`. */
+  #similarities(item: number, weight: number, now: number): Map<number, number> {
+    const answer = new Map<number, number>();
+    const own = this.#weights[item] ?? 0;
+    if (own <= 0) return answer;
+    const shrink = this.#shrinkage * this.#growth(now);
+    for (const [other, together] of this.#neighbours[item] ?? []) {
+      const theirs = this.#weights[other] ?? 0;
+      if (theirs <= 0) continue;
+      const cosine = together / Math.sqrt(own * theirs);
+      answer.set(other, weight * cosine * (together / (together + shrink)));
+    }
+    return answer;
+  }
+
+  #best(scores: Map<number, number>, limit: number, skip: (item: number) => boolean): Scored[] {
+    return [...scores]
+      .filter(([item, score]) => score > 0 && !skip(item))
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, limit)
+      .map(([item, score]) => ({ productId: this.#ids[item] as string, score }));
+  }
+}
+
+export interface ItemModelSnapshot {
+  version: 1;
+  epoch: number;
+  interactions: number;
+  ids: string[];
+  weights: number[];
+  /** Per product, its neighbours flattened: [item, co-occurrence, item, co-occurrence, …]. */
+  neighbours: number[][];
+  shoppers: [userId: string, items: number[], levels: number[], at: number[], bought: number[]][];
+}

@@ -1,0 +1,91 @@
+import type { Logger } from '@mercato/kit';
+import { ItemModel, type ItemModelOptions } from './domain/item-model.ts';
+import { type ModelChange, type Position, START } from './domain/model-change.ts';
+import type { ProductShelf } from './domain/product-shelf.ts';
+import type { RecommendationsStore } from './store.ts';
+
+const BATCH = 5_000;
+
+/**
+ * This instance's model, fed from `model_changes`: loaded from the latest snapshot at start, then
+ * every change after its position, polled (every instance reads every change, whichever instance
+ * consumed the event), and written back as a snapshot now and then.
+ */
+export class ModelFeed {
+  model: ItemModel;
+  readonly #store: RecommendationsStore;
+  readonly #shelf: ProductShelf;
+  readonly #options: ItemModelOptions;
+  readonly #log: Logger;
+  #position: Position = START;
+  #sinceSnapshot = 0;
+  #caughtUp = false;
+
+  constructor(store: RecommendationsStore, shelf: ProductShelf, options: ItemModelOptions, log: Logger) {
+    this.#store = store;
+    this.#shelf = shelf;
+    this.#options = options;
+    this.#log = log;
+    this.model = new ItemModel(options);
+  }
+
+  /** True once every change committed before the last poll began has been applied. */
+  get caughtUp(): boolean {
+    return this.#caughtUp;
+  }
+
+  get position(): Position {
+    return this.#position;
+  }
+
+  async load(): Promise<void> {
+    const snapshot = await this.#store.latestSnapshot();
+    if (!snapshot) return;
+    this.model = ItemModel.fromSnapshot(snapshot.model, this.#options);
+    this.#position = snapshot.position;
+    this.#log.info({ interactions: this.model.interactions, products: this.model.products }, 'model loaded from its snapshot');
+  }
+
+  /** Applies every change visible now; resolves with how many. */
+  async poll(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const rows = await this.#store.changesAfter(this.#position, BATCH);
+      for (const row of rows) {
+        this.#apply(row.change);
+        this.#position = row.position;
+      }
+      applied += rows.length;
+      if (rows.length < BATCH) break;
+    }
+    this.#sinceSnapshot += applied;
+    this.#caughtUp = true;
+    return applied;
+  }
+
+  /** Writes a snapshot when something changed since the last one; false when another instance's is newer. */
+  async snapshot(): Promise<boolean> {
+    if (this.#sinceSnapshot === 0) return false;
+    const count = this.#sinceSnapshot;
+    // toSnapshot copies nothing: serialised at once, before the next change is applied.
+    const saved = await this.#store.saveSnapshot({ position: this.#position, model: this.model.toSnapshot() }, '1 hour');
+    this.#sinceSnapshot -= count;
+    return saved;
+  }
+
+  #apply(change: ModelChange): void {
+    switch (change.kind) {
+      case 'view':
+      case 'cart':
+      case 'purchase':
+        this.model.apply(change);
+        return;
+      case 'listed':
+        this.#shelf.put(change.product);
+        return;
+      case 'archived':
+        this.#shelf.remove(change.productId);
+        this.model.forget(change.productId);
+    }
+  }
+}
