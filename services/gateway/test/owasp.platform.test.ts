@@ -232,10 +232,11 @@ describe('API5 broken function level authorization: every admin route, as anonym
         assertProblem(await call(base, method, path(), { token: bob.token, body: { junk: 1 } }), 403, `${method} ${path()} bad body`);
     });
   }
-  it('user routes answer 401 anonymous before validating (POST /api/orders, PATCH /api/me, cancel)', async () => {
+  it('user routes answer 401 anonymous before validating (POST /api/orders, PATCH /api/me, cancel, recommendations for me)', async () => {
     assertProblem(await call(base, 'POST', '/api/orders', { body: { junk: true } }), 401, 'place');
     assertProblem(await call(base, 'PATCH', '/api/me', { body: { junk: true } }), 401, 'profile');
     assertProblem(await call(base, 'POST', `/api/orders/${aliceOrder}/cancel`), 401, 'cancel');
+    assertProblem(await call(base, 'GET', '/api/recommendations/me?limit=0'), 401, 'recommendations');
   });
   it('an admin sees every service with its instances and the dead letters; replaying one that is not there is 404', async () => {
     const services = await call(base, 'GET', '/api/ops/services', { token: admin });

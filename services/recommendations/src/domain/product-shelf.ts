@@ -7,6 +7,8 @@ import type { ProductSummary } from '@mercato/contracts';
 export class ProductShelf {
   #products = new Map<string, ProductSummary>();
   #synced = false;
+  /** Newest-first lists by category ('' for all), made when first asked after a change. */
+  #newest = new Map<string, ProductSummary[]>();
 
   /** True once the whole catalog was read at least once. */
   get synced(): boolean {
@@ -27,24 +29,30 @@ export class ProductShelf {
 
   put(summary: ProductSummary): void {
     this.#products.set(summary.id, summary);
+    this.#newest.clear();
   }
 
   remove(productId: string): void {
-    this.#products.delete(productId);
+    if (this.#products.delete(productId)) this.#newest.clear();
   }
 
   /** The whole listed catalog as read just now; what it lacks was archived. */
   replaceAll(summaries: Iterable<ProductSummary>): void {
     this.#products = new Map([...summaries].map((summary) => [summary.id, summary]));
     this.#synced = true;
+    this.#newest.clear();
   }
 
   /** Newest first (ids are UUIDv7, so their order is their creation order), optionally of one category. */
-  *newest(category?: string): Generator<ProductSummary> {
-    const all = [...this.#products.values()];
-    for (let k = all.length - 1; k >= 0; k--) {
-      const summary = all[k] as ProductSummary;
-      if (category === undefined || summary.category === category) yield summary;
+  newest(category?: string): readonly ProductSummary[] {
+    const key = category ?? '';
+    let list = this.#newest.get(key);
+    if (!list) {
+      list = [...this.#products.values()]
+        .filter((summary) => category === undefined || summary.category === category)
+        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      this.#newest.set(key, list);
     }
+    return list;
   }
 }

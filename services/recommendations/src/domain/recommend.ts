@@ -10,8 +10,8 @@ export interface Answer {
 }
 
 /**
- * Fills an answer up to `limit`: first what the chosen strategy found, then the popular products of
- * the categories that matter here, then of the whole shop, then the newest listed products (a shop
+ * Fills an answer up to `limit`: first what the chosen strategy found, then for each category that
+ * matters here its popular products and then its newest, then the same for the whole shop (a shop
  * nobody has used yet still gets an answer). Never a product twice, never one `refused`.
  */
 class AnswerBuilder {
@@ -48,14 +48,12 @@ class AnswerBuilder {
     }
   }
 
+  /** Per category in turn (`undefined`: the whole shop), its popular products, then its newest. */
   addPopular(model: ItemModel, categories: readonly (string | undefined)[]): void {
     for (const category of categories) {
       if (this.full) return;
       const inCategory = (productId: string) => category === undefined || this.shelf.get(productId)?.category === category;
       this.add(model.popular(this.limit - this.size, (id) => !this.open(id) || !inCategory(id)).map((s) => s.productId));
-    }
-    for (const category of categories) {
-      if (this.full) return;
       for (const summary of this.shelf.newest(category)) {
         if (this.full) return;
         this.add([summary.id]);
