@@ -113,6 +113,9 @@ export function callersOf(service: string): string[] {
   return [...DEPLOYED.map((entry) => entry.name), CLI_TASK].filter((caller) => calleesOf(caller).includes(service)).sort();
 }
 
+/** On the bus: every business service, and the gateway (it publishes product views straight to it, services/gateway/src/product-views.ts). */
+export const usesBus = (entry: Entry) => entry.role === 'service' || entry.role === 'gateway';
+
 // ————— env —————
 
 const secretRef = (secret: string, key: string, optional = false) => ({
@@ -132,8 +135,8 @@ function envOf(entry: Entry): Manifest[] {
     const variable = databaseUrlVariable(entry.name);
     env.push({ name: variable, valueFrom: secretRef(secretOf(entry.name), variable) });
   }
-  // Every business service has the bus; the gateway has none (it would only hold an idle connection).
-  if (entry.role === 'service') env.push({ name: 'NATS_URL', valueFrom: secretRef('mercato-nats', 'NATS_URL') });
+  // Every business service has the bus, and the gateway, which publishes storefront.product.viewed on it.
+  if (usesBus(entry)) env.push({ name: 'NATS_URL', valueFrom: secretRef('mercato-nats', 'NATS_URL') });
   if (entry.role === 'gateway') env.push({ name: 'REDIS_URL', valueFrom: secretRef('mercato-redis', 'REDIS_URL') });
   for (const [variable, secret] of Object.entries(entry.secrets)) {
     // One data key for identity and orders (the same key list `mercato up` hands both): one Secret, never two copies.
@@ -352,7 +355,7 @@ function networkPolicy(entry: Entry): Manifest {
   const callees = calleesOf(entry.name);
   const egress: Manifest[] = callees.length > 0 ? [{ to: callees.map(podPeer), ports: httpPorts }] : [];
   if (entry.database) egress.push(postgresRule);
-  if (entry.role === 'service') egress.push({ to: [NATS_PEER], ports: [TCP(4222)] });
+  if (usesBus(entry)) egress.push({ to: [NATS_PEER], ports: [TCP(4222)] });
   if (entry.role === 'gateway') egress.push({ to: [REDIS_PEER], ports: [TCP(6379)] });
   return {
     apiVersion: 'networking.k8s.io/v1',

@@ -506,6 +506,8 @@ describe('deploy/compose.yaml', () => {
     waitsFor('seed', 'inventory', 'service_healthy');
     waitsFor('gateway', 'seed', 'service_completed_successfully');
     waitsFor('gateway', 'redis', 'service_healthy');
+    // It publishes product views on the bus.
+    waitsFor('gateway', 'nats', 'service_healthy');
     assert.deepEqual(services.seed?.command, ['setup', 'seed']);
     for (const service of Object.values(services)) {
       for (const dependency of Object.values(service.depends_on ?? {})) assert.ok(dependency.condition, 'every dependency has a condition');

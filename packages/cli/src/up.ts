@@ -269,6 +269,8 @@ export async function up(options: UpOptions): Promise<void> {
       ...portEnv(GATEWAY),
       MERCATO_REGISTRY_URL: registryUrl,
       ...databaseEnv(GATEWAY),
+      // It publishes storefront.product.viewed (straight to the bus, no outbox); NATS_URL comes with childEnv.
+      ...(busUrl ? { BUS_DATABASE_URL: busUrl } : {}),
       ...credentials(GATEWAY.name),
       ...suppliedSecrets(GATEWAY, secrets, env),
     });

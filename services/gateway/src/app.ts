@@ -10,6 +10,7 @@ import { legacyBase } from './legacy-upstream.ts';
 import { OpsClient } from './ops-client.ts';
 import { OpsEvents } from './ops-events.ts';
 import { OpsMetrics } from './ops-metrics.ts';
+import { ProductViews } from './product-views.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { CACHED_LISTINGS, catalogListingRoutes } from './routes/catalog-listing.routes.ts';
 import { docsRoutes } from './routes/docs.routes.ts';
@@ -39,6 +40,8 @@ const GatewayConfig = Type.Object({
   GATEWAY_STOREFRONT_CACHE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   /** How long the gateway reuses a catalog listing or search answer (API.md: listings show a change within 1 s); 0 forwards every one. */
   GATEWAY_LISTING_CACHE_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 500 }),
+  /** Product views held while the bus is slow or away (about 200 bytes each); past it the oldest are dropped and counted. */
+  GATEWAY_VIEWS_BUFFER: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
   /** The built web app (`index.html`, `assets/`) the gateway serves at the page paths of API.md. */
   MERCATO_WEB_DIR: Type.String({ minLength: 1, default: webDistDir }),
   /** The app Mercato replaces: every path neither the platform nor the web app owns is forwarded there. */
@@ -66,17 +69,24 @@ export function gatewayDefinition() {
         throw new ConfigError('MERCATO_TLS_CERT', `or MERCATO_TLS_KEY cannot be read (${(error as Error).message})`);
       }
     },
-    setup({ config, discovery, log, internalDispatcher: dispatcher }) {
+    setup({ config, discovery, log, metrics, tracer, internalDispatcher: dispatcher }) {
       const opsTokens = config.MERCATO_OPS_CLIENT_SECRET
         ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log, dispatcher })
         : undefined;
       // What the platform does by itself: the alert evaluation records into it now, self-healing later.
       const opsEvents = new OpsEvents();
-      return { opsTokens, opsEvents, opsMetrics: new OpsMetrics({ discovery, tokens: opsTokens, log, events: opsEvents, dispatcher }) };
+      // Published on the bus the kit connects at start (NATS_URL or BUS_DATABASE_URL), from beforeListen on.
+      const views = new ProductViews({ log, metrics, tracer: tracer.enabled ? tracer : undefined, capacity: config.GATEWAY_VIEWS_BUFFER });
+      return {
+        opsTokens,
+        opsEvents,
+        views,
+        opsMetrics: new OpsMetrics({ discovery, tokens: opsTokens, log, events: opsEvents, dispatcher }),
+      };
     },
     async routes(
       app,
-      { opsTokens, opsMetrics, opsEvents },
+      { opsTokens, opsMetrics, opsEvents, views },
       { discovery, config, verifier, serviceTokens, serviceClient, tracer, internalTls, internalDispatcher },
     ) {
       const legacy = config.MERCATO_LEGACY_URL === undefined ? undefined : legacyBase(config.MERCATO_LEGACY_URL);
@@ -111,7 +121,7 @@ export function gatewayDefinition() {
         disableRequestLogging: true,
       });
       healthRoutes(app, discovery);
-      storefrontRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_STOREFRONT_CACHE_MS });
+      storefrontRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_STOREFRONT_CACHE_MS, views });
       const cachesListings = config.GATEWAY_LISTING_CACHE_MS > 0;
       if (cachesListings) catalogListingRoutes(app, serviceClient(), { cacheMs: config.GATEWAY_LISTING_CACHE_MS });
       await docsRoutes(app, discovery, opsTokens, internalDispatcher);
@@ -121,11 +131,14 @@ export function gatewayDefinition() {
       proxyRoutes(app, discovery, serviceTokens, { readsServedElsewhere: cachesListings ? CACHED_LISTINGS : [] });
       await webAppRoutes(app, { dir: config.MERCATO_WEB_DIR, legacyBase: legacy });
     },
-    async beforeListen({ opsMetrics }) {
+    async beforeListen({ opsMetrics, views }, { bus }) {
       opsMetrics.start();
+      views.start(bus);
     },
-    async onStop({ opsMetrics }) {
+    async onStop({ opsMetrics, views }) {
       opsMetrics.stop();
+      // After the last request has been answered (the kit closed the server), before the bus closes.
+      await views.stop();
     },
     async readiness(_deps, { discovery }) {
       const { ready, services } = serviceCounts(discovery);

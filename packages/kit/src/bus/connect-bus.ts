@@ -7,7 +7,7 @@ import type { EventBus } from './event-bus.ts';
  *
  * Each adapter is imported only once it is selected: a process never loads the client it does not
  * use (the NATS client is 64 modules, pg-boss with cron-parser, luxon and OpenTelemetry's API about
- * 200, 1.8 MB of source; the registry and the gateway have no bus and load neither).
+ * 200, 1.8 MB of source; the registry has no bus and loads neither, the gateway only the one it publishes views on).
  */
 export async function connectBus(
   config: { NATS_URL?: string; BUS_DATABASE_URL?: string; MERCATO_BUS_NAMESPACE: string },

@@ -2,6 +2,7 @@ import { CommonProblems, type HttpApp, HttpProblem, type ServiceClient, type Ser
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { MicroCache } from '../micro-cache.ts';
+import type { ProductViews } from '../product-views.ts';
 
 export interface StorefrontOptions {
   /** Bound of the catalog call, retries included (default 700 ms): the product is the part the page cannot do without. */
@@ -10,6 +11,8 @@ export interface StorefrontOptions {
   partTimeoutMs?: number;
   /** How long a composed page is reused for other shoppers (default 0: never). */
   cacheMs?: number;
+  /** Where a signed-in shopper's view of a page goes (`storefront.product.viewed.v1`); none: views are not recorded. */
+  views?: ProductViews;
 }
 
 type Page = { product: Product; availability: Availability | null; recommendations: Recommendations | null };
@@ -92,7 +95,11 @@ export function storefrontRoutes(app: HttpApp, client: ServiceClient, options: S
     },
     async (request) => {
       const { idOrSlug } = request.params;
-      return pages.get(idOrSlug, () => compose(request, idOrSlug), complete);
+      const page = await pages.get(idOrSlug, () => compose(request, idOrSlug), complete);
+      // Per viewer, so after the cache (which is per page); only a page that is answered 200 gets here.
+      // The product's id from the answer, never the slug the shopper asked with.
+      if (request.principal?.kind === 'user') options.views?.record(request.principal.userId, page.product.id);
+      return page;
     },
   );
 
