@@ -36,7 +36,8 @@ export function recommendationsDefinition() {
       const snapshots = new PeriodicTask(() =>
         feed.snapshot().catch((error) => log.error({ err: error }, 'cannot write a model snapshot')),
       );
-      return { store, feed, recommender: new Recommender(feed, shelf, catalog, log), polling, syncing, snapshots, shelf };
+      const firstSync: { timer?: NodeJS.Timeout } = {};
+      return { store, feed, recommender: new Recommender(feed, shelf, catalog, log), polling, syncing, snapshots, shelf, firstSync };
     },
     subscriptions: ({ store }) => recommendationsHandlers(store),
     routes(app, { recommender }) {
@@ -44,21 +45,23 @@ export function recommendationsDefinition() {
     },
     // Ready once the model has every change recorded before it started and the catalog has been read.
     readiness: async ({ feed, shelf }) => ({ ok: feed.caughtUp && shelf.synced, body: { model: feed.caughtUp, catalog: shelf.synced } }),
-    async beforeListen({ feed, polling, syncing, snapshots, shelf }, { config }) {
+    async beforeListen({ feed, polling, syncing, snapshots, shelf, firstSync }, { config }) {
       await feed.load();
       await feed.poll();
       polling.start(config.RECOMMENDATIONS_POLL_MS);
       snapshots.start(config.RECOMMENDATIONS_SNAPSHOT_MS);
       syncing.start(config.RECOMMENDATIONS_CATALOG_SYNC_MS);
-      // The catalog may start after this service (then this one is not ready): ask every second until it answered once.
-      const firstSync = setInterval(() => {
-        if (shelf.synced) clearInterval(firstSync);
+      // The catalog may start after this service (then this one is not ready), and on a first start the demo
+      // store is seeded after every service is ready, without events: ask every second until it has products.
+      firstSync.timer = setInterval(() => {
+        if (shelf.synced && shelf.size > 0) clearInterval(firstSync.timer);
         else void syncing.run();
       }, 1_000);
-      firstSync.unref();
+      firstSync.timer.unref();
       await syncing.run();
     },
-    async onStop({ polling, syncing, snapshots, feed }) {
+    async onStop({ polling, syncing, snapshots, feed, firstSync }) {
+      clearInterval(firstSync.timer);
       await Promise.all([polling.stop(), syncing.stop(), snapshots.stop()]);
       await feed.snapshot().catch(() => undefined);
     },
