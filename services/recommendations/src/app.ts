@@ -4,6 +4,7 @@ import { CatalogSync } from './catalog-sync.ts';
 import { ProductShelf } from './domain/product-shelf.ts';
 import { recommendationsHandlers } from './handlers.ts';
 import { ModelFeed } from './model-feed.ts';
+import { RecommendationsMetrics } from './recommendations-metrics.ts';
 import { Recommender } from './recommender.ts';
 import { recommendationsRoutes } from './routes/recommendations.routes.ts';
 import { RecommendationsStore } from './store.ts';
@@ -26,7 +27,7 @@ export function recommendationsDefinition() {
     config: RecommendationsConfig,
     migrations: new URL('./migrations/', import.meta.url),
     discovery: true,
-    setup({ database, log, config, serviceClient }) {
+    setup({ database, log, config, serviceClient, metrics }) {
       const store = new RecommendationsStore(database.db);
       const shelf = new ProductShelf();
       const feed = new ModelFeed(store, shelf, { halfLifeDays: config.RECOMMENDATIONS_HALF_LIFE_DAYS }, log);
@@ -37,11 +38,22 @@ export function recommendationsDefinition() {
         feed.snapshot().catch((error) => log.error({ err: error }, 'cannot write a model snapshot')),
       );
       const firstSync: { timer?: NodeJS.Timeout } = {};
-      return { store, feed, recommender: new Recommender(feed, shelf, catalog, log), polling, syncing, snapshots, shelf, firstSync };
+      const counters = new RecommendationsMetrics(metrics.registry, feed, shelf);
+      return {
+        store,
+        feed,
+        recommender: new Recommender(feed, shelf, catalog, log),
+        polling,
+        syncing,
+        snapshots,
+        shelf,
+        firstSync,
+        counters,
+      };
     },
     subscriptions: ({ store }) => recommendationsHandlers(store),
-    routes(app, { recommender }) {
-      recommendationsRoutes(app, recommender);
+    routes(app, { recommender, counters }) {
+      recommendationsRoutes(app, recommender, counters);
     },
     // Ready once the model has every change recorded before it started and the catalog has been read.
     readiness: async ({ feed, shelf }) => ({ ok: feed.caughtUp && shelf.synced, body: { model: feed.caughtUp, catalog: shelf.synced } }),

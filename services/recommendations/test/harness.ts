@@ -34,6 +34,8 @@ export interface RecommendationsWorld {
   createProduct(slug: string, category?: string): Promise<CatalogProduct>;
   archive(productId: string): Promise<void>;
   publish<T extends string, S extends TSchema>(definition: EventDefinition<T, S>, subject: string, data: Static<S>): Promise<EventEnvelope>;
+  /** The gateway's operator credential, addressed to recommendations (`/metrics`). */
+  opsToken: string;
   /** SQL on the recommendations database. */
   databaseUrl: string;
   close(): Promise<void>;
@@ -88,6 +90,7 @@ export async function startRecommendationsWorld(label: string): Promise<Recommen
 
   return {
     instances,
+    opsToken: await issuer.serviceToken('gateway-ops', 'recommendations'),
     databaseUrl: recommendationsDb.url,
     async startInstance() {
       const instance = await createService(
