@@ -1,5 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { catalogDefinition } from '@mercato/catalog';
 import {
   CartItemAdded,
   type CartView,
@@ -8,7 +6,6 @@ import {
   type EventDefinition,
   type EventEnvelope,
 } from '@mercato/contracts';
-import { identityDefinition } from '@mercato/identity';
 import { type AnySchema, createService, type Kysely, type Service, sql } from '@mercato/kit';
 import {
   createTestDatabase,
@@ -20,8 +17,8 @@ import {
   type TestDatabase,
   waitFor,
 } from '@mercato/kit/testing';
-import { registryDefinition } from '@mercato/registry';
 import type { Static, TSchema } from 'typebox';
+import { startCatalogBehindIdentity } from '../../catalog/test/support/catalog-behind-identity.ts';
 import { cartDefinition } from '../src/app.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -64,8 +61,6 @@ export interface CartWorld {
 // biome-ignore lint/suspicious/noExplicitAny: assertions read whatever the answer holds
 type CartBody = (CartView & Record<string, any>) | undefined;
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
 export async function startCartWorld(label: string): Promise<CartWorld> {
   const databases: TestDatabase[] = [];
   const database = async (name: string) => {
@@ -80,32 +75,16 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
     await database('cart'),
   ];
   const issuer = await createTestIssuer();
-  const cartSecret = randomBytes(24).toString('base64url');
   const quiet = { LOG_LEVEL: process.env.CART_TEST_LOG_LEVEL ?? 'silent' };
-
-  const registry = await createService(registryDefinition(), { ...quiet, MERCATO_AUTH: 'off', REGISTRY_TTL_SECONDS: '5' });
-  const registryUrl = await registry.start();
-  const common = { ...quiet, MERCATO_REGISTRY_URL: registryUrl, MERCATO_HEARTBEAT_MS: '200', MERCATO_SHUTDOWN_TIMEOUT_MS: '1000' };
-  const identity = await createService(identityDefinition(), {
-    ...common,
-    IDENTITY_DATABASE_URL: identityDb.url,
-    MERCATO_DATA_KEY: randomBytes(32).toString('base64'),
-    IDENTITY_SERVICE_CLIENTS: JSON.stringify({ cart: sha256(cartSecret) }),
-    MERCATO_ADMIN_EMAIL: 'boss@shop.test',
-    MERCATO_ADMIN_PASSWORD: 'correct horse battery',
+  const upstream = await startCatalogBehindIdentity({
+    client: 'cart',
+    issuer,
+    identityDatabaseUrl: identityDb.url,
+    catalogDatabaseUrl: catalogDb.url,
+    busUrl: busDb.url,
+    logLevel: quiet.LOG_LEVEL,
   });
-  const identityUrl = await identity.start();
-  // The catalog trusts identity (the cart's service tokens) and the test issuer (the admin who makes products).
-  type KeySet = Awaited<ReturnType<typeof issuer.jwks>>;
-  const catalogKeys = async (): Promise<KeySet> => {
-    const fromIdentity = (await (await fetch(`${identityUrl}/.well-known/jwks.json`)).json()) as KeySet;
-    return { keys: [...fromIdentity.keys, ...(await issuer.jwks()).keys] };
-  };
-  const catalog = await createService(
-    { ...catalogDefinition(), jwks: () => catalogKeys },
-    { ...common, CATALOG_DATABASE_URL: catalogDb.url, BUS_DATABASE_URL: busDb.url },
-  );
-  await catalog.start();
+  const { catalog, common, secret: cartSecret } = upstream;
   const observer = await startObserver({ label, busUrl: busDb.url, events: [CartItemAdded], logLevel: quiet.LOG_LEVEL });
   const cart = await createService(
     { ...cartDefinition(), jwks: () => issuer.jwks },
@@ -161,9 +140,7 @@ export async function startCartWorld(label: string): Promise<CartWorld> {
     async close() {
       await cart.stop();
       await observer.stop();
-      await catalog.stop();
-      await identity.stop();
-      await registry.stop();
+      await upstream.stop();
       for (const created of databases) await created.drop();
     },
   };

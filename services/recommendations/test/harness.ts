@@ -1,7 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { catalogDefinition } from '@mercato/catalog';
 import type { CatalogProduct, CatalogProductInput, EventDefinition, EventEnvelope } from '@mercato/contracts';
-import { identityDefinition } from '@mercato/identity';
 import { createService, type Service } from '@mercato/kit';
 import {
   createTestDatabase,
@@ -11,8 +8,8 @@ import {
   startObserver,
   type TestDatabase,
 } from '@mercato/kit/testing';
-import { registryDefinition } from '@mercato/registry';
 import type { Static, TSchema } from 'typebox';
+import { startCatalogBehindIdentity } from '../../catalog/test/support/catalog-behind-identity.ts';
 import { recommendationsDefinition } from '../src/app.ts';
 
 /**
@@ -44,8 +41,6 @@ export interface RecommendationsWorld {
 // biome-ignore lint/suspicious/noExplicitAny: assertions read whatever the answer holds
 type RecommendationsBody = { items: { id: string; slug: string; [field: string]: any }[]; strategy: string } & Record<string, any>;
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
 export async function startRecommendationsWorld(label: string): Promise<RecommendationsWorld> {
   const databases: TestDatabase[] = [];
   const database = async (name: string) => {
@@ -58,31 +53,16 @@ export async function startRecommendationsWorld(label: string): Promise<Recommen
   const catalogDb = await database('catalog');
   const recommendationsDb = await database('recommendations');
   const issuer = await createTestIssuer();
-  const secret = randomBytes(24).toString('base64url');
   const quiet = { LOG_LEVEL: process.env.RECOMMENDATIONS_TEST_LOG_LEVEL ?? 'silent' };
-
-  const registry = await createService(registryDefinition(), { ...quiet, MERCATO_AUTH: 'off', REGISTRY_TTL_SECONDS: '5' });
-  const registryUrl = await registry.start();
-  const common = { ...quiet, MERCATO_REGISTRY_URL: registryUrl, MERCATO_HEARTBEAT_MS: '200', MERCATO_SHUTDOWN_TIMEOUT_MS: '1000' };
-  const identity = await createService(identityDefinition(), {
-    ...common,
-    IDENTITY_DATABASE_URL: identityDb.url,
-    MERCATO_DATA_KEY: randomBytes(32).toString('base64'),
-    IDENTITY_SERVICE_CLIENTS: JSON.stringify({ recommendations: sha256(secret) }),
-    MERCATO_ADMIN_EMAIL: 'boss@shop.test',
-    MERCATO_ADMIN_PASSWORD: 'correct horse battery',
+  const upstream = await startCatalogBehindIdentity({
+    client: 'recommendations',
+    issuer,
+    identityDatabaseUrl: identityDb.url,
+    catalogDatabaseUrl: catalogDb.url,
+    busUrl: busDb.url,
+    logLevel: quiet.LOG_LEVEL,
   });
-  const identityUrl = await identity.start();
-  type KeySet = Awaited<ReturnType<typeof issuer.jwks>>;
-  const catalogKeys = async (): Promise<KeySet> => {
-    const fromIdentity = (await (await fetch(`${identityUrl}/.well-known/jwks.json`)).json()) as KeySet;
-    return { keys: [...fromIdentity.keys, ...(await issuer.jwks()).keys] };
-  };
-  const catalog = await createService(
-    { ...catalogDefinition(), jwks: () => catalogKeys },
-    { ...common, CATALOG_DATABASE_URL: catalogDb.url, BUS_DATABASE_URL: busDb.url },
-  );
-  await catalog.start();
+  const { catalog, common, secret } = upstream;
   const observer = await startObserver({ label, busUrl: busDb.url, events: [], logLevel: quiet.LOG_LEVEL });
   const adminToken = await issuer.userToken(['customer', 'admin']);
   const gatewayToken = await issuer.serviceToken('gateway', 'recommendations');
@@ -139,9 +119,7 @@ export async function startRecommendationsWorld(label: string): Promise<Recommen
     async close() {
       for (const instance of instances.splice(0)) await instance.stop();
       await observer.stop();
-      await catalog.stop();
-      await identity.stop();
-      await registry.stop();
+      await upstream.stop();
       for (const created of databases) await created.drop();
     },
   };
