@@ -43,9 +43,13 @@ export interface Availability {
   available: number;
 }
 
+/** Why the service chose the products (API.md, "Recommendations and composition"). */
+export type RecommendationStrategy = 'item_similarity' | 'personal' | 'popularity';
+
+/** `GET /api/recommendations` and `/api/recommendations/me`: a row, not a page (no cursor). */
 export interface Recommendations {
   items: ProductSummary[];
-  strategy: string;
+  strategy: RecommendationStrategy;
 }
 
 export interface StorefrontProduct {

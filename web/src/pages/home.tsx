@@ -1,11 +1,43 @@
 import { api } from '../lib/api.ts';
 import { categoriesOnce } from '../lib/categories.ts';
 import { Link } from '../lib/router.tsx';
+import { useSession } from '../lib/session.ts';
 import { useTitle } from '../lib/title.ts';
-import type { Page, Product } from '../lib/types.ts';
+import type { Page, Product, Recommendations } from '../lib/types.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ProductGrid } from '../ui/product-card.tsx';
+import { RecommendationRow, RecommendationRowSkeleton } from '../ui/recommendation-row.tsx';
 import { CardSkeletons, Failed } from '../ui/status.tsx';
+
+/** As many as "New in". The service fills a row up to its limit (popular, then newest products), so the placeholder's 8 cards are the row's size. */
+const PICKS = 8;
+
+/** `/me` answers `personal`, or `popularity` for a shopper it knows nothing about yet. */
+const TITLES: Record<Recommendations['strategy'], string> = {
+  personal: 'Picked for you',
+  popularity: 'Popular right now',
+  item_similarity: 'You may also like',
+};
+
+/**
+ * A signed-in shopper's own row, below "New in": a row that fails or comes empty is left out, and
+ * leaving it out moves nothing the shopper is looking at. Anonymous visitors never ask (the route
+ * answers them 401).
+ */
+function PickedForYou() {
+  const signedIn = useSession();
+  const userId = signedIn?.user.id;
+  const [picks] = useAsync(
+    (signal) =>
+      userId ? api<Recommendations>(`/api/recommendations/me?limit=${PICKS}`, { signal, auth: 'ifSignedIn' }) : Promise.resolve(undefined),
+    [userId],
+  );
+  if (!userId || picks.state === 'failed') return null;
+  if (picks.state === 'loading') return <RecommendationRowSkeleton count={PICKS} />;
+  const answer = picks.value;
+  if (!answer || answer.items.length === 0) return null;
+  return <RecommendationRow id="picks-heading" title={TITLES[answer.strategy]} answer={answer} />;
+}
 
 export function HomePage() {
   useTitle(undefined);
@@ -50,6 +82,7 @@ export function HomePage() {
         {featured.state === 'failed' && <Failed error={featured.error} />}
         {featured.state === 'ready' && <ProductGrid products={featured.value.items} />}
       </section>
+      <PickedForYou />
     </div>
   );
 }

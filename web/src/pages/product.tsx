@@ -7,10 +7,10 @@ import { Link, navigate } from '../lib/router.tsx';
 import { session } from '../lib/session.ts';
 import { useTitle } from '../lib/title.ts';
 import { toast } from '../lib/toast.ts';
-import type { Availability, StorefrontProduct } from '../lib/types.ts';
+import type { Availability, Category, Recommendations, StorefrontProduct } from '../lib/types.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { Price } from '../ui/money.tsx';
-import { ProductGrid } from '../ui/product-card.tsx';
+import { RecommendationRow } from '../ui/recommendation-row.tsx';
 import { Failed, Loading } from '../ui/status.tsx';
 import { NotFoundPage } from './not-found.tsx';
 
@@ -32,6 +32,17 @@ function attributeName(key: string): string {
     .replaceAll('_', ' ')
     .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * What the row under a product is called. Popularity starts with the product's own category and
+ * fills from the whole shop (or, in a shop nobody has used yet, with the newest products), so its
+ * row names the category only when every product in it is from there.
+ */
+function recommendationTitle(row: Recommendations, category: string, categories: Category[] | undefined): string {
+  if (row.strategy === 'item_similarity') return 'Customers also bought';
+  if (row.items.every((item) => item.category === category)) return `More in ${categoryName(category, categories)}`;
+  return 'You may also like';
 }
 
 function attributeText(value: unknown): string {
@@ -70,6 +81,7 @@ export function ProductPage({ params }: { params: Record<string, string> }) {
     return <Failed error={page.error} retry={retry} />;
   }
   const { product: p, recommendations } = page.value;
+  const categoryList = categories.state === 'ready' ? categories.value.items : undefined;
   const available = availability?.available;
   const status = availabilityText(available);
   const soldOut = available !== undefined && available <= 0;
@@ -99,9 +111,7 @@ export function ProductPage({ params }: { params: Record<string, string> }) {
             <Link href="/">Home</Link>
           </li>
           <li>
-            <Link href={`/categories/${p.category}`}>
-              {categoryName(p.category, categories.state === 'ready' ? categories.value.items : undefined)}
-            </Link>
+            <Link href={`/categories/${p.category}`}>{categoryName(p.category, categoryList)}</Link>
           </li>
           <li aria-current="page">{p.name}</li>
         </ol>
@@ -153,11 +163,13 @@ export function ProductPage({ params }: { params: Record<string, string> }) {
           <p class="sku">SKU {p.sku}</p>
         </div>
       </article>
+      {/* Composed with the product by the gateway: it comes with the page, never after it. */}
       {recommendations && recommendations.items.length > 0 && (
-        <section aria-labelledby="also-bought">
-          <h2 id="also-bought">Customers also bought</h2>
-          <ProductGrid products={recommendations.items} eagerCount={0} />
-        </section>
+        <RecommendationRow
+          id="recommendations-heading"
+          title={recommendationTitle(recommendations, p.category, categoryList)}
+          answer={recommendations}
+        />
       )}
     </div>
   );

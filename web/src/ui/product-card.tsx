@@ -20,9 +20,18 @@ export function ProductCard({ product, eager = false }: { product: Product | Pro
   );
 }
 
-export function ProductGrid({ products, eagerCount = 4 }: { products: (Product | ProductSummary)[]; eagerCount?: number }) {
+/** A list of product cards, named "Products" unless `labelledBy` names the heading that says what they are. */
+export function ProductGrid({
+  products,
+  eagerCount = 4,
+  labelledBy,
+}: {
+  products: (Product | ProductSummary)[];
+  eagerCount?: number;
+  labelledBy?: string;
+}) {
   return (
-    <ul class="product-grid" aria-label="Products">
+    <ul class="product-grid" aria-label={labelledBy ? undefined : 'Products'} aria-labelledby={labelledBy}>
       {products.map((p, i) => (
         <ProductCard key={p.id} product={p} eager={i < eagerCount} />
       ))}
