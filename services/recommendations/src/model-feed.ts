@@ -60,6 +60,8 @@ export class ModelFeed {
     }
     this.#sinceSnapshot += applied;
     this.#caughtUp = true;
+    // Popularity moves slowly: ranked again at most once a second, here rather than in an answer.
+    this.model.rankPopular(1_000);
     return applied;
   }
 

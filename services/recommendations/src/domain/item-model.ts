@@ -31,6 +31,8 @@ export interface ItemModelOptions {
   maxNeighbours?: number;
   /** Support (in levels) at which a similarity keeps half its value (default 3). */
   shrinkage?: number;
+  /** Half-life, in days, of a shopper's own interactions in their personal row (default 7: what they look at now). */
+  personalHalfLifeDays?: number;
 }
 
 export interface Scored {
@@ -47,6 +49,8 @@ interface Shopper {
 }
 
 const DAY_MS = 86_400_000;
+/** Popular products ranked: enough to fill any answer's popular part, also within one category. */
+const POPULAR_KEPT = 5_000;
 
 export class ItemModel {
   readonly epoch: number;
@@ -54,6 +58,7 @@ export class ItemModel {
   readonly #historySize: number;
   readonly #maxNeighbours: number;
   readonly #shrinkage: number;
+  readonly #personalHalfLifeMs: number;
   readonly #index = new Map<string, number>();
   readonly #ids: string[] = [];
   /** N(i), forward-decayed. */
@@ -62,7 +67,9 @@ export class ItemModel {
   readonly #neighbours: Map<number, number>[] = [];
   readonly #shoppers = new Map<string, Shopper>();
   #interactions = 0;
+  /** The most popular products, best first, as last ranked; `#popularStale` once a change may reorder them. */
   #popular: { at: number; order: number[] } | undefined;
+  #popularStale = false;
 
   constructor(options: ItemModelOptions & { epoch?: number } = {}) {
     this.epoch = options.epoch ?? Date.now();
@@ -70,6 +77,7 @@ export class ItemModel {
     this.#historySize = options.historySize ?? 20;
     this.#maxNeighbours = options.maxNeighbours ?? 100;
     this.#shrinkage = options.shrinkage ?? 3;
+    this.#personalHalfLifeMs = (options.personalHalfLifeDays ?? 7) * DAY_MS;
   }
 
   get interactions(): number {
@@ -96,7 +104,7 @@ export class ItemModel {
     const decay = this.#growth(at);
     if (level > before) {
       this.#weights[item] = (this.#weights[item] ?? 0) + (level - before) * decay;
-      this.#popular = undefined;
+      this.#popularStale = true;
       for (let k = 0; k < shopper.items.length; k++) {
         const other = shopper.items[k] as number;
         if (other === item) continue;
@@ -141,7 +149,7 @@ export class ItemModel {
     if (!shopper) return [];
     const scores = new Map<number, number>();
     for (let k = 0; k < shopper.items.length; k++) {
-      const recency = 2 ** (((shopper.at[k] as number) - now) / (7 * DAY_MS));
+      const recency = 2 ** (((shopper.at[k] as number) - now) / this.#personalHalfLifeMs);
       const weight = (shopper.levels[k] as number) * recency;
       for (const [other, similarity] of this.#similarities(shopper.items[k] as number, weight, now)) {
         scores.set(other, (scores.get(other) ?? 0) + similarity);
@@ -162,21 +170,39 @@ export class ItemModel {
     return shopper ? shopper.items.toReversed().map((item) => this.#ids[item] as string) : [];
   }
 
-  /** The most interacted-with products (time-decayed), best first, skipping what `skip` refuses. */
+  /**
+   * The most interacted-with products (time-decayed), best first, skipping what `skip` refuses: from the
+   * last ranking (`rankPopular`), so an answer never sorts the catalog; ranked here only the first time.
+   */
   popular(limit: number, skip: (productId: string) => boolean): Scored[] {
-    // Sorting every product is work for a page view; once a second is fresh enough for popularity.
-    if (!this.#popular || Date.now() - this.#popular.at > 1_000) {
-      const order = this.#ids.map((_, item) => item).filter((item) => (this.#weights[item] ?? 0) > 0);
-      order.sort((a, b) => (this.#weights[b] ?? 0) - (this.#weights[a] ?? 0));
-      this.#popular = { at: Date.now(), order };
-    }
+    if (!this.#popular) this.rankPopular(0);
     const answer: Scored[] = [];
-    for (const item of this.#popular.order) {
+    for (const item of this.#popular?.order ?? []) {
       if (answer.length >= limit) break;
       const productId = this.#ids[item] as string;
       if (!skip(productId)) answer.push({ productId, score: this.#weights[item] ?? 0 });
     }
     return answer;
+  }
+
+  /**
+   * Ranks the popular products again when something changed and the last ranking is older than
+   * `maxAgeMs` (the feed calls it after applying changes, off the answers' path). Only the best
+   * `POPULAR_KEPT` are ranked: a typed-array sort finds the threshold, then only those are ordered.
+   */
+  rankPopular(maxAgeMs: number): void {
+    if (this.#popular && (!this.#popularStale || Date.now() - this.#popular.at < maxAgeMs)) return;
+    const weights = Float64Array.from(this.#weights);
+    let threshold = Number.MIN_VALUE;
+    if (weights.length > POPULAR_KEPT) {
+      const sorted = Float64Array.from(weights).sort();
+      threshold = Math.max(threshold, sorted[sorted.length - POPULAR_KEPT] as number);
+    }
+    const order: number[] = [];
+    for (let item = 0; item < weights.length; item++) if ((weights[item] as number) >= threshold) order.push(item);
+    order.sort((a, b) => (weights[b] as number) - (weights[a] as number) || a - b);
+    this.#popular = { at: Date.now(), order: order.slice(0, POPULAR_KEPT) };
+    this.#popularStale = false;
   }
 
   /** Forgets a product (archived): it is never answered again, and its ties go. */
@@ -186,7 +212,7 @@ export class ItemModel {
     for (const other of this.#neighbours[item]?.keys() ?? []) this.#neighbours[other]?.delete(item);
     this.#neighbours[item] = new Map();
     this.#weights[item] = 0;
-    this.#popular = undefined;
+    this.#popularStale = true;
   }
 
   toSnapshot(): ItemModelSnapshot {
