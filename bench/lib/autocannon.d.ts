@@ -5,6 +5,14 @@ declare module 'autocannon' {
     duration?: number;
     connections?: number;
     headers?: Record<string, string>;
+    /** Stop after this many requests (instead of `duration`). */
+    amount?: number;
+    requests?: { setupRequest?: (request: Request) => Request }[];
+  }
+  interface Request {
+    path?: string;
+    method?: string;
+    headers?: Record<string, string>;
   }
   interface Histogram {
     average: number;

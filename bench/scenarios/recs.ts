@@ -4,6 +4,7 @@ import { ratio } from '../lib/measure-targets.ts';
 import { ceilingQuality, modelQuality, popularityQuality, type Quality, randomQuality } from '../lib/recs/evaluate.ts';
 import { feed } from '../lib/recs/feed.ts';
 import { splitAt } from '../lib/recs/holdout.ts';
+import { httpLatency } from '../lib/recs/http-latency.ts';
 import { measureIngest } from '../lib/recs/measure-ingest.ts';
 import { mib } from '../lib/recs/memory.ts';
 import { parseRecsOptions, USAGE } from '../lib/recs/options.ts';
@@ -45,7 +46,8 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
  *   they first bought after it, beside random, popularity and a ceiling that knows the hidden tastes
  *   (how far any model could get on this data; `--noise` sets how much of it is not taste at all);
  * - ingest: ItemModel.apply over every event of a fresh model, events/s and heap;
- * - latency: the compute of forShopper and forProduct over the trained model, without HTTP.
+ * - latency: the compute of forShopper and forProduct over the trained model, without HTTP;
+ * - http: the two routes through the gateway on the whole platform, quiet and under a burst of views.
  */
 export const scenario: Scenario = {
   name: 'recs',
@@ -143,6 +145,17 @@ export const scenario: Scenario = {
         });
         for (const l of latency) summary[`${l.name} p50 / p99 ms`] = `${l.p50Ms} / ${l.p99Ms}`;
       }
+    }
+    if (parts.has('http')) {
+      const { rows: httpRows, burstSeconds } = await httpLatency(options.http, progress);
+      tables.push({
+        title: 'Over HTTP through the gateway on the whole platform (demo store), 2 cores shared with every process',
+        rows: httpRows,
+      });
+      for (const r of httpRows)
+        if (r.route.startsWith('GET /api/recommendations'))
+          summary[`${r.route} (${r.while}) p50 / p99 ms`] = `${r['p50 ms']} / ${r['p99 ms']}`;
+      summary['burst of views: seconds'] = Math.round(burstSeconds);
     }
     // Without the evaluation the first table leads.
     if (rows.length === 0) rows = tables.shift()?.rows ?? [];

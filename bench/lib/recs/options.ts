@@ -5,11 +5,11 @@ import type { PopulationShape } from './population.ts';
 import type { SessionShape } from './sessions.ts';
 
 const DAY_MS = 86_400_000;
-export const PARTS = ['eval', 'ingest', 'latency'] as const;
+export const PARTS = ['eval', 'ingest', 'latency', 'http'] as const;
 export type Part = (typeof PARTS)[number];
 
 export const USAGE =
-  '[--products 2000] [--categories 20] [--users 20000] [--events 1000000] [--days 60] [--holdout-days 7] [--noise 0.3] [--seed 1] [--calls 20000] [--parts eval,ingest,latency] [--sweep] [--half-life 30] [--history 20] [--neighbours 100] [--shrinkage 3]';
+  '[--products 2000] [--categories 20] [--users 20000] [--events 1000000] [--days 60] [--holdout-days 7] [--noise 0.3] [--seed 1] [--calls 20000] [--parts eval,ingest,latency,http] [--http-seconds 10] [--burst 10000] [--sweep] [--half-life 30] [--history 20] [--neighbours 100] [--shrinkage 3]';
 
 export interface RecsOptions {
   population: PopulationShape;
@@ -18,6 +18,8 @@ export interface RecsOptions {
   /** Epoch ms between the days the model learns and the days held out; now, see below. */
   cutoff: number;
   calls: number;
+  /** The `http` part: seconds per load, and product page views in the burst. */
+  http: { seconds: number; connections: number; burst: number };
   parts: Set<Part>;
   sweep: boolean;
   /** For the model under test; unset ones keep ItemModel's (the service's) defaults. */
@@ -49,6 +51,8 @@ export function parseRecsOptions(args: string[]): RecsOptions {
       noise: { type: 'string', default: '0.3' },
       seed: { type: 'string', default: '1' },
       calls: { type: 'string', default: '20000' },
+      'http-seconds': { type: 'string', default: '10' },
+      burst: { type: 'string', default: '10000' },
       parts: { type: 'string', default: PARTS.join(',') },
       sweep: { type: 'boolean', default: false },
       'half-life': { type: 'string' },
@@ -91,6 +95,11 @@ export function parseRecsOptions(args: string[]): RecsOptions {
     holdoutDays,
     cutoff,
     calls: positiveInteger('calls', values.calls),
+    http: {
+      seconds: positiveInteger('http-seconds', values['http-seconds']),
+      connections: 8,
+      burst: positiveInteger('burst', values.burst),
+    },
     parts,
     sweep: values.sweep,
     model: {
