@@ -20,7 +20,7 @@ const RecommendationsConfig = Type.Object({
   RECOMMENDATIONS_HALF_LIFE_DAYS: Type.Number({ minimum: 0.01, maximum: 3_650, default: 30 }),
 });
 
-/** Recommendations: an item-to-item model learnt from views, carts and purchases, answered from memory (ADR 0024). */
+/** Recommendations: an item-to-item model learnt from views, carts and purchases, answered from memory (ADR 0025). */
 export function recommendationsDefinition() {
   return defineService({
     name: 'recommendations',
@@ -65,8 +65,10 @@ export function recommendationsDefinition() {
       syncing.start(config.RECOMMENDATIONS_CATALOG_SYNC_MS);
       // The catalog may start after this service (then this one is not ready), and on a first start the demo
       // store is seeded after every service is ready, without events: ask every second until it has products.
+      // (For two minutes at most: a shop without products gets them through catalog events, or the next periodic read.)
+      const until = Date.now() + 120_000;
       firstSync.timer = setInterval(() => {
-        if (shelf.synced && shelf.size > 0) clearInterval(firstSync.timer);
+        if ((shelf.synced && shelf.size > 0) || Date.now() > until) clearInterval(firstSync.timer);
         else void syncing.run();
       }, 1_000);
       firstSync.timer.unref();

@@ -26,11 +26,17 @@ export class CatalogSync {
   async syncAll(): Promise<void> {
     const all: ProductSummary[] = [];
     let after: string | null = null;
-    do {
-      const page = await this.#ask(`limit=${PAGE}${after ? `&after=${after}` : ''}`);
-      all.push(...page.items);
-      after = page.nextAfter;
-    } while (after !== null);
+    this.#shelf.beginSync();
+    try {
+      do {
+        const page = await this.#ask(`limit=${PAGE}${after ? `&after=${after}` : ''}`);
+        all.push(...page.items);
+        after = page.nextAfter;
+      } while (after !== null);
+    } catch (error) {
+      this.#shelf.abandonSync();
+      throw error;
+    }
     this.#shelf.replaceAll(all);
     this.#log.debug({ products: all.length }, 'product shelf synced with the catalog');
   }

@@ -2,7 +2,7 @@ import type { Logger } from '@mercato/kit';
 import { ItemModel, type ItemModelOptions } from './domain/item-model.ts';
 import { type ModelChange, type Position, START } from './domain/model-change.ts';
 import type { ProductShelf } from './domain/product-shelf.ts';
-import type { RecommendationsStore } from './store.ts';
+import { after, type RecommendationsStore } from './store.ts';
 
 const BATCH = 5_000;
 
@@ -20,6 +20,7 @@ export class ModelFeed {
   #position: Position = START;
   #sinceSnapshot = 0;
   #caughtUp = false;
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(store: RecommendationsStore, shelf: ProductShelf, options: ItemModelOptions, log: Logger) {
     this.#store = store;
@@ -34,20 +35,32 @@ export class ModelFeed {
     return this.#caughtUp;
   }
 
-  get position(): Position {
-    return this.#position;
+  async load(): Promise<void> {
+    await this.#exclusive(() => this.#load());
   }
 
-  async load(): Promise<void> {
+  async #load(): Promise<void> {
     const snapshot = await this.#store.latestSnapshot();
     if (!snapshot) return;
-    this.model = ItemModel.fromSnapshot(snapshot.model, this.#options);
+    const lines: string[] = [];
+    for await (const line of snapshot.lines) lines.push(line);
+    this.model = ItemModel.fromSnapshotLines(lines, this.#options);
     this.#position = snapshot.position;
     this.#log.info({ interactions: this.model.interactions, products: this.model.products }, 'model loaded from its snapshot');
   }
 
   /** Applies every change visible now; resolves with how many. */
-  async poll(): Promise<number> {
+  poll(): Promise<number> {
+    return this.#exclusive(() => this.#poll());
+  }
+
+  async #poll(): Promise<number> {
+    // Behind where the log was trimmed (this instance was away for long): the snapshot has what it missed.
+    const trimmed = await this.#store.trimmedTo();
+    if (trimmed && after(trimmed, this.#position)) {
+      this.#log.warn({ position: this.#position, trimmed }, 'behind the trimmed change log: reloading the model from its snapshot');
+      await this.#load();
+    }
     let applied = 0;
     for (;;) {
       const rows = await this.#store.changesAfter(this.#position, BATCH);
@@ -65,14 +78,28 @@ export class ModelFeed {
     return applied;
   }
 
-  /** Writes a snapshot when something changed since the last one; false when another instance's is newer. */
-  async snapshot(): Promise<boolean> {
-    if (this.#sinceSnapshot === 0) return false;
-    const count = this.#sinceSnapshot;
-    // toSnapshot copies nothing: serialised at once, before the next change is applied.
-    const saved = await this.#store.saveSnapshot({ position: this.#position, model: this.model.toSnapshot() }, '1 hour');
-    this.#sinceSnapshot -= count;
-    return saved;
+  /**
+   * Writes a snapshot when something changed since the last one; false when another instance's is
+   * newer or being written. No change is applied while it is written (polls wait), so the model and
+   * its position agree; answers go on meanwhile.
+   */
+  snapshot(): Promise<boolean> {
+    return this.#exclusive(async () => {
+      if (this.#sinceSnapshot === 0) return false;
+      const saved = await this.#store.saveSnapshot(this.#position, this.model.snapshotLines(), '1 hour');
+      this.#sinceSnapshot = 0;
+      return saved;
+    });
+  }
+
+  /** Runs `work` after whatever poll, load or snapshot is running. */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work);
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   #apply(change: ModelChange): void {

@@ -1,13 +1,10 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
+import { createGunzip, createGzip } from 'node:zlib';
 import { type AnySchema, type Kysely, sql, type Transaction } from '@mercato/kit';
-import type { ItemModelSnapshot } from './domain/item-model.ts';
 import type { ModelChange, Position } from './domain/model-change.ts';
-
-/** A snapshot as stored: the model and the position in `model_changes` it includes everything up to. */
-export interface StoredSnapshot {
-  position: Position;
-  model: ItemModelSnapshot;
-}
 
 /** A constant the snapshot writers lock on, so two instances never write one at the same moment. */
 const SNAPSHOT_LOCK = 0x7ec0_0001;
@@ -39,35 +36,75 @@ export class RecommendationsStore {
     return rows.map((row) => ({ position: { tx: row.tx, seq: row.seq }, change: row.change }));
   }
 
-  async latestSnapshot(): Promise<StoredSnapshot | undefined> {
+  /** The latest snapshot's position and its lines (a model of any size is never one string). */
+  async latestSnapshot(): Promise<{ position: Position; lines: AsyncIterable<string> } | undefined> {
     const { rows } = await sql<{ tx: string; seq: string; model: Buffer }>`
       select position_tx::text as tx, position_seq::text as seq, model from model_snapshots order by id desc limit 1`.execute(this.#db);
     const row = rows[0];
     if (!row) return undefined;
-    return { position: { tx: row.tx, seq: row.seq }, model: JSON.parse(gunzipSync(row.model).toString('utf8')) };
+    const lines = createInterface({ input: Readable.from([row.model]).pipe(createGunzip()), crlfDelay: Number.POSITIVE_INFINITY });
+    return { position: { tx: row.tx, seq: row.seq }, lines };
   }
 
   /**
-   * Keeps a snapshot unless another instance is writing one or a newer one is there already; then
-   * drops older snapshots and the changes every kept snapshot includes that are older than
-   * `keepChangesFor` (an instance that lags longer loads the snapshot again).
+   * Keeps a snapshot of the model at `position` unless another instance is writing one or a newer one
+   * is there (checked first, so only one instance serialises). `lines` are gzipped as they come, on
+   * zlib's threads, with a turn of the event loop every 1,000 lines so answers go on meanwhile. Then
+   * drops older snapshots and the changes the snapshot holds that are older than `keepChangesFor`,
+   * and records how far the log was trimmed (`trimmedTo`: an instance behind it reloads the snapshot).
    */
-  async saveSnapshot(snapshot: StoredSnapshot, keepChangesFor: string): Promise<boolean> {
-    const data = gzipSync(JSON.stringify(snapshot.model));
+  async saveSnapshot(position: Position, lines: Iterable<string>, keepChangesFor: string): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${SNAPSHOT_LOCK}) as locked`.execute(tx);
       if (!rows[0]?.locked) return false;
       const { rows: newer } = await sql`
         select 1 from model_snapshots
-        where (position_tx, position_seq) >= (${snapshot.position.tx}::xid8, ${snapshot.position.seq}::bigint) limit 1`.execute(tx);
+        where (position_tx, position_seq) >= (${position.tx}::xid8, ${position.seq}::bigint) limit 1`.execute(tx);
       if (newer.length > 0) return false;
+      const data = await gzipLines(lines);
       await sql`insert into model_snapshots (position_tx, position_seq, model)
-                values (${snapshot.position.tx}::xid8, ${snapshot.position.seq}::bigint, ${data})`.execute(tx);
+                values (${position.tx}::xid8, ${position.seq}::bigint, ${data})`.execute(tx);
       await sql`delete from model_snapshots where id < (select max(id) from model_snapshots)`.execute(tx);
-      await sql`delete from model_changes
-                where (tx, seq) <= (${snapshot.position.tx}::xid8, ${snapshot.position.seq}::bigint)
-                  and recorded_at < now() - ${keepChangesFor}::interval`.execute(tx);
+      const { rows: trimmed } = await sql<{ tx: string; seq: string }>`
+        with gone as (
+          delete from model_changes
+          where (tx, seq) <= (${position.tx}::xid8, ${position.seq}::bigint) and recorded_at < now() - ${keepChangesFor}::interval
+          returning tx, seq)
+        select tx::text as tx, seq::text as seq from gone order by tx desc, seq desc limit 1`.execute(tx);
+      const last = trimmed[0];
+      if (last) {
+        await sql`insert into model_changes_trimmed (id, position_tx, position_seq) values (1, ${last.tx}::xid8, ${last.seq}::bigint)
+                  on conflict (id) do update set position_tx = excluded.position_tx, position_seq = excluded.position_seq`.execute(tx);
+      }
       return true;
     });
   }
+
+  /** The position of the last change deleted from the log, if any was. */
+  async trimmedTo(): Promise<Position | undefined> {
+    const { rows } = await sql<{ tx: string; seq: string }>`
+      select position_tx::text as tx, position_seq::text as seq from model_changes_trimmed where id = 1`.execute(this.#db);
+    return rows[0];
+  }
+}
+
+/** Whether position `a` comes after `b` in the log's (tx, seq) order. */
+export function after(a: Position, b: Position): boolean {
+  const [ta, tb, sa, sb] = [BigInt(a.tx), BigInt(b.tx), BigInt(a.seq), BigInt(b.seq)];
+  return ta > tb || (ta === tb && sa > sb);
+}
+
+async function gzipLines(lines: Iterable<string>): Promise<Buffer> {
+  const gzip = createGzip();
+  const chunks: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = once(gzip, 'end');
+  let count = 0;
+  for (const line of lines) {
+    if (!gzip.write(`${line}\n`)) await once(gzip, 'drain');
+    if (++count % 1_000 === 0) await setImmediate();
+  }
+  gzip.end();
+  await ended;
+  return Buffer.concat(chunks);
 }

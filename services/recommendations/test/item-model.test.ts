@@ -149,6 +149,25 @@ describe('the item model', () => {
     );
   });
 
+  it('decay never overflows: after hundreds of half-lives the model still ranks what is recent', () => {
+    const halfLifeDays = 1;
+    const model = new ItemModel({ epoch: NOW - 2_000 * DAY, halfLifeDays });
+    for (let u = 0; u < 3; u++)
+      learn(model, [
+        [`old${u}`, 'A', 'purchase', NOW - 2_000 * DAY],
+        [`old${u}`, 'B', 'purchase', NOW - 2_000 * DAY],
+      ]);
+    for (let u = 0; u < 3; u++)
+      learn(model, [
+        [`new${u}`, 'A', 'purchase'],
+        [`new${u}`, 'C', 'purchase'],
+      ]);
+    const similar = model.similarTo('A', 2, () => false, NOW);
+    assert.equal(similar[0]?.productId, 'C');
+    assert.ok(similar.every((s) => Number.isFinite(s.score) && s.score > 0));
+    assert.ok(model.epoch > NOW - 2_000 * DAY);
+  });
+
   it('a snapshot gives back a model that answers the same', () => {
     const model = new ItemModel({ epoch: NOW });
     for (let u = 0; u < 20; u++) {
@@ -158,7 +177,7 @@ describe('the item model', () => {
         [`u${u}`, `P${(u * 5) % 7}`, 'purchase'],
       ]);
     }
-    const copy = ItemModel.fromSnapshot(JSON.parse(JSON.stringify(model.toSnapshot())));
+    const copy = ItemModel.fromSnapshotLines([...model.snapshotLines()]);
     for (let p = 0; p < 7; p++)
       assert.deepEqual(
         copy.similarTo(`P${p}`, 5, () => false, NOW),
@@ -170,5 +189,25 @@ describe('the item model', () => {
     );
     assert.deepEqual(copy.boughtBy('u3'), model.boughtBy('u3'));
     assert.equal(copy.interactions, model.interactions);
+  });
+});
+
+describe('the product shelf', () => {
+  it('a product archived or listed while the catalog is read keeps its newer state after the read', () => {
+    const shelf = shelfOf(['A'], ['B']);
+    shelf.beginSync();
+    // Pages read before the changes below still hold A and lack C.
+    shelf.remove('A');
+    shelf.put(summary('C'));
+    shelf.replaceAll([summary('A'), summary('B')]);
+    assert.equal(shelf.has('A'), false);
+    assert.equal(shelf.has('C'), true);
+    assert.equal(shelf.has('B'), true);
+    // A failed read leaves the shelf as it is and keeps nothing for later.
+    shelf.beginSync();
+    shelf.remove('B');
+    shelf.abandonSync();
+    shelf.replaceAll([summary('B')]);
+    assert.equal(shelf.has('B'), true);
   });
 });

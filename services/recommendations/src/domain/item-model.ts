@@ -1,5 +1,5 @@
 /**
- * The item-to-item model, in memory and updated one interaction at a time (ADR 0024).
+ * The item-to-item model, in memory and updated one interaction at a time (ADR 0025).
  *
  * A shopper's tie to a product is a level: viewed 1, added to the cart 3, bought 5 (the highest
  * reached counts, so a hundred views of one page weigh what one view does). For a pair of products
@@ -51,9 +51,12 @@ interface Shopper {
 const DAY_MS = 86_400_000;
 /** Popular products ranked: enough to fill any answer's popular part, also within one category. */
 const POPULAR_KEPT = 5_000;
+/** Forward decay's growth stays below 2^64 (doubles overflow past 2^1024 half-lives). */
+const REBASE_AFTER_HALF_LIVES = 64;
 
 export class ItemModel {
-  readonly epoch: number;
+  /** Where forward decay counts from; moved forward (and every stored value scaled down) long before growth overflows. */
+  epoch: number;
   readonly #halfLifeMs: number;
   readonly #historySize: number;
   readonly #maxNeighbours: number;
@@ -215,34 +218,49 @@ export class ItemModel {
     this.#popularStale = true;
   }
 
-  toSnapshot(): ItemModelSnapshot {
-    return {
-      version: 1,
-      epoch: this.epoch,
-      interactions: this.#interactions,
-      ids: this.#ids,
-      weights: this.#weights,
-      neighbours: this.#neighbours.map((row) => [...row].flat()),
-      shoppers: [...this.#shoppers].map(([userId, s]) => [userId, s.items, s.levels, s.at, [...s.bought]]),
-    };
+  /**
+   * The model as lines of JSON, one per product and one per shopper after a header, so a model of any
+   * size is written and read a line at a time (no string of the whole model: V8 caps one near 512 MiB).
+   */
+  *snapshotLines(): Generator<string> {
+    const header: SnapshotHeader = { version: 2, epoch: this.epoch, interactions: this.#interactions };
+    yield JSON.stringify(header);
+    for (let item = 0; item < this.#ids.length; item++) {
+      const line: ProductLine = ['p', this.#ids[item] as string, this.#weights[item] ?? 0, [...(this.#neighbours[item] ?? [])].flat()];
+      yield JSON.stringify(line);
+    }
+    for (const [userId, s] of this.#shoppers) {
+      const line: ShopperLine = ['s', userId, s.items, s.levels, s.at, [...s.bought]];
+      yield JSON.stringify(line);
+    }
   }
 
-  static fromSnapshot(snapshot: ItemModelSnapshot, options: ItemModelOptions = {}): ItemModel {
-    const model = new ItemModel({ ...options, epoch: snapshot.epoch });
-    model.#interactions = snapshot.interactions;
-    snapshot.ids.forEach((id, item) => {
-      model.#index.set(id, item);
-      model.#ids.push(id);
-      model.#weights.push(snapshot.weights[item] ?? 0);
-      const row = new Map<number, number>();
-      const flat = snapshot.neighbours[item] ?? [];
-      for (let k = 0; k + 1 < flat.length; k += 2) row.set(flat[k] as number, flat[k + 1] as number);
-      model.#neighbours.push(row);
-    });
-    for (const [userId, items, levels, at, bought] of snapshot.shoppers) {
-      model.#shoppers.set(userId, { items, levels, at, bought: new Set(bought) });
+  /** A model from `snapshotLines`' lines, in their order. */
+  static fromSnapshotLines(lines: Iterable<string>, options: ItemModelOptions = {}): ItemModel {
+    let model: ItemModel | undefined;
+    for (const text of lines) {
+      if (!model) {
+        const header = JSON.parse(text) as SnapshotHeader;
+        if (header.version !== 2) throw new Error(`a model snapshot of version ${header.version} is not readable here`);
+        model = new ItemModel({ ...options, epoch: header.epoch });
+        model.#interactions = header.interactions;
+        continue;
+      }
+      const line = JSON.parse(text) as ProductLine | ShopperLine;
+      if (line[0] === 'p') {
+        const [, id, weight, flat] = line;
+        model.#index.set(id, model.#ids.length);
+        model.#ids.push(id);
+        model.#weights.push(weight);
+        const row = new Map<number, number>();
+        for (let k = 0; k + 1 < flat.length; k += 2) row.set(flat[k] as number, flat[k + 1] as number);
+        model.#neighbours.push(row);
+      } else {
+        const [, userId, items, levels, at, bought] = line;
+        model.#shoppers.set(userId, { items, levels, at, bought: new Set(bought) });
+      }
     }
-    return model;
+    return model ?? new ItemModel(options);
   }
 
   #itemIndex(productId: string): number {
@@ -267,7 +285,17 @@ export class ItemModel {
   }
 
   #growth(at: number): number {
+    if ((at - this.epoch) / this.#halfLifeMs > REBASE_AFTER_HALF_LIVES) this.#rebase(at);
     return 2 ** ((at - this.epoch) / this.#halfLifeMs);
+  }
+
+  /** Moves the epoch to `at`, scaling what is stored by the growth it had reached: same ranking, small numbers. */
+  #rebase(at: number): void {
+    const scale = 2 ** ((this.epoch - at) / this.#halfLifeMs);
+    for (let item = 0; item < this.#weights.length; item++) this.#weights[item] = (this.#weights[item] ?? 0) * scale;
+    for (const row of this.#neighbours) for (const [other, value] of row) row.set(other, value * scale);
+    this.epoch = at;
+    this.#popularStale = true;
   }
 
   #pair(from: number, to: number, amount: number): void {
@@ -303,13 +331,11 @@ export class ItemModel {
   }
 }
 
-export interface ItemModelSnapshot {
-  version: 1;
+interface SnapshotHeader {
+  version: 2;
   epoch: number;
   interactions: number;
-  ids: string[];
-  weights: number[];
-  /** Per product, its neighbours flattened: [item, co-occurrence, item, co-occurrence, …]. */
-  neighbours: number[][];
-  shoppers: [userId: string, items: number[], levels: number[], at: number[], bought: number[]][];
 }
+/** A product: its id, weight and neighbours flattened as [item, co-occurrence, item, co-occurrence, …]. */
+type ProductLine = ['p', id: string, weight: number, neighbours: number[]];
+type ShopperLine = ['s', userId: string, items: number[], levels: number[], at: number[], bought: number[]];

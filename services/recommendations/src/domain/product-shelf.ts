@@ -7,6 +7,8 @@ import type { ProductSummary } from '@mercato/contracts';
 export class ProductShelf {
   #products = new Map<string, ProductSummary>();
   #synced = false;
+  /** While the catalog is being read: the changes applied meanwhile, to apply again over what was read. */
+  #duringSync: (() => void)[] | undefined;
   /** Newest-first lists by category ('' for all), made when first asked after a change. */
   #newest = new Map<string, ProductSummary[]>();
 
@@ -28,17 +30,34 @@ export class ProductShelf {
   }
 
   put(summary: ProductSummary): void {
+    this.#duringSync?.push(() => this.#products.set(summary.id, summary));
     this.#products.set(summary.id, summary);
     this.#newest.clear();
   }
 
   remove(productId: string): void {
+    this.#duringSync?.push(() => this.#products.delete(productId));
     if (this.#products.delete(productId)) this.#newest.clear();
   }
 
-  /** The whole listed catalog as read just now; what it lacks was archived. */
+  /** A read of the whole catalog begins: changes from now on are kept to be applied over it. */
+  beginSync(): void {
+    this.#duringSync = [];
+  }
+
+  /** The read failed: the shelf stays as it is. */
+  abandonSync(): void {
+    this.#duringSync = undefined;
+  }
+
+  /**
+   * The whole listed catalog as read (what it lacks was archived), then the changes applied since
+   * `beginSync`: a product archived or listed while the pages were read keeps its newer state.
+   */
   replaceAll(summaries: Iterable<ProductSummary>): void {
     this.#products = new Map([...summaries].map((summary) => [summary.id, summary]));
+    for (const change of this.#duringSync ?? []) change();
+    this.#duringSync = undefined;
     this.#synced = true;
     this.#newest.clear();
   }

@@ -1,4 +1,4 @@
--- Recommendations: what the model learns from, in the order every instance applies it (ADR 0024).
+-- Recommendations: what the model learns from, in the order every instance applies it (ADR 0025).
 --
 -- The instance that consumes an event writes its change here, in the consumer's transaction (the
 -- kit's inbox makes that once per event); every instance reads the rows after its own position and
