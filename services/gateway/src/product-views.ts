@@ -22,6 +22,8 @@ type DropReason = 'buffer_full' | 'bus_failed' | 'stopped' | 'invalid';
 
 /** One warning line at most this often while the bus fails: a bus away for an hour is not 14,400 lines. */
 const WARN_EVERY_MS = 10_000;
+/** How long one batch may take to reach the bus. */
+const PUBLISH_TIMEOUT_MS = 5_000;
 
 const isViewData = Compile(ProductViewed.data);
 
@@ -181,7 +183,7 @@ export class ProductViews {
     const batch = this.#take(this.#batchSize);
     if (!bus || batch.length === 0) return false;
     try {
-      await bus.publish(batch);
+      await withinBound(bus.publish(batch), PUBLISH_TIMEOUT_MS);
       this.#published.inc(batch.length);
       return true;
     } catch (error) {
@@ -231,5 +233,22 @@ export class ProductViews {
     });
     span.end();
     return span.traceparent;
+  }
+}
+
+/**
+ * A bus that hangs (a dead connection before TCP gives up) must not stall the flusher for minutes: past
+ * the bound the batch counts as failed (it may still arrive; a view is not worth waiting for).
+ */
+async function withinBound(publishing: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the bus did not take the batch within ${ms} ms`)), ms);
+  });
+  publishing.catch(() => undefined);
+  try {
+    await Promise.race([publishing, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
