@@ -38,6 +38,7 @@ export class CatalogSync {
       throw error;
     }
     this.#shelf.replaceAll(all);
+    this.#shelf.rankNewest();
     this.#log.debug({ products: all.length }, 'product shelf synced with the catalog');
   }
 

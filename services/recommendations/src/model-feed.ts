@@ -75,6 +75,7 @@ export class ModelFeed {
     this.#caughtUp = true;
     // Popularity moves slowly: ranked again at most once a second, here rather than in an answer.
     this.model.rankPopular(1_000);
+    this.#shelf.rankNewest();
     return applied;
   }
 

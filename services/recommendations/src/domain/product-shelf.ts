@@ -9,8 +9,13 @@ export class ProductShelf {
   #synced = false;
   /** While the catalog is being read: the changes applied meanwhile, to apply again over what was read. */
   #duringSync: (() => void)[] | undefined;
-  /** Newest-first lists by category ('' for all), made when first asked after a change. */
-  #newest = new Map<string, ProductSummary[]>();
+  /**
+   * Newest-first lists by category ('' for all), ranked again by `rankNewest` after a change; until
+   * then answers use the previous ones (an archived product in them is skipped: answers take only
+   * what `has` knows).
+   */
+  #newest: Map<string, ProductSummary[]> | undefined;
+  #newestStale = false;
 
   /** True once the whole catalog was read at least once. */
   get synced(): boolean {
@@ -32,12 +37,12 @@ export class ProductShelf {
   put(summary: ProductSummary): void {
     this.#duringSync?.push(() => this.#products.set(summary.id, summary));
     this.#products.set(summary.id, summary);
-    this.#newest.clear();
+    this.#newestStale = true;
   }
 
   remove(productId: string): void {
     this.#duringSync?.push(() => this.#products.delete(productId));
-    if (this.#products.delete(productId)) this.#newest.clear();
+    if (this.#products.delete(productId)) this.#newestStale = true;
   }
 
   /** A read of the whole catalog begins: changes from now on are kept to be applied over it. */
@@ -59,19 +64,29 @@ export class ProductShelf {
     for (const change of this.#duringSync ?? []) change();
     this.#duringSync = undefined;
     this.#synced = true;
-    this.#newest.clear();
+    this.#newestStale = true;
   }
 
   /** Newest first (ids are UUIDv7, so their order is their creation order), optionally of one category. */
   newest(category?: string): readonly ProductSummary[] {
-    const key = category ?? '';
-    let list = this.#newest.get(key);
-    if (!list) {
-      list = [...this.#products.values()]
-        .filter((summary) => category === undefined || summary.category === category)
-        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-      this.#newest.set(key, list);
+    if (!this.#newest) this.rankNewest();
+    return this.#newest?.get(category ?? '') ?? [];
+  }
+
+  /**
+   * Sorts the newest-first lists again after a change (the feed and the catalog read call it, so an
+   * answer does not): the whole shelf and each category, in one pass.
+   */
+  rankNewest(): void {
+    if (this.#newest && !this.#newestStale) return;
+    const all = [...this.#products.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const lists = new Map<string, ProductSummary[]>([['', all]]);
+    for (const summary of all) {
+      const list = lists.get(summary.category) ?? [];
+      if (list.length === 0) lists.set(summary.category, list);
+      list.push(summary);
     }
-    return list;
+    this.#newest = lists;
+    this.#newestStale = false;
   }
 }
