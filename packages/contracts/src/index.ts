@@ -4,6 +4,7 @@ export * from './catalog.ts';
 export * from './envelope.ts';
 export * from './identity.ts';
 export * from './inventory.ts';
+export * from './ops-control.ts';
 export * from './orders.ts';
 export * from './payments.ts';
 export * from './registry.ts';
