@@ -202,3 +202,21 @@ export interface OpsEvent {
   service: string;
   detail: unknown;
 }
+
+/** One service's scaling state at `GET /api/ops/scaling`; `forecast` is requests per second, one point per step. */
+export interface ServiceScaling {
+  name: string;
+  instances: number;
+  desired: number;
+  min: number;
+  max: number;
+  forecast: { at: string; value: number }[];
+  reason: string;
+  decidedAt: string;
+}
+
+/** `GET /api/ops/scaling`: with autoscaling off every `desired` is `instances` and `reason` is `autoscaling off`. */
+export interface OpsScaling {
+  autoscaling: boolean;
+  services: ServiceScaling[];
+}

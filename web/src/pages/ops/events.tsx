@@ -4,7 +4,7 @@ import { formatTime } from '../../lib/order-words.ts';
 import { ApiError } from '../../lib/problem.ts';
 import type { OpsEvent, Page } from '../../lib/types.ts';
 import { Failed } from '../../ui/status.tsx';
-import { detailText, eventIsTrouble, eventKindText } from './ops-words.ts';
+import { eventIsTrouble, eventKindText, eventSentence, KNOWN_EVENT_KINDS } from './ops-words.ts';
 
 const EVENTS_POLL_MS = 10_000;
 const PAGE_SIZE = 20;
@@ -18,6 +18,7 @@ export function EventsSection() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>();
   const [more, setMore] = useState(false);
+  const [kind, setKind] = useState('');
   const extended = useRef(false);
 
   useEffect(() => {
@@ -63,15 +64,41 @@ export function EventsSection() {
   };
 
   const missing = error instanceof ApiError && error.status === 404;
+  const counts = new Map<string, number>();
+  for (const e of items ?? []) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
+  const kinds = [...KNOWN_EVENT_KINDS, ...[...counts.keys()].filter((k) => !KNOWN_EVENT_KINDS.includes(k)).sort()];
+  const shown = kind === '' ? items : items?.filter((e) => e.kind === kind);
   return (
     <section aria-labelledby="events-heading">
       <h2 id="events-heading">Platform events</h2>
+      <p class="muted">Restarts, crash loops, scaling, anomalies, alerts and replays: what the platform did or noticed by itself.</p>
       {missing && !items && <p class="muted">This platform does not report its events yet.</p>}
       {error !== undefined && !missing && <Failed error={error} />}
       {!items && error === undefined && <p class="muted">Loading events…</p>}
-      {items && items.length === 0 && <p class="muted">Nothing has happened yet: no alert has fired.</p>}
+      {items && items.length === 0 && <p class="muted">Nothing has happened yet: no restart, no scaling, no alert.</p>}
       {items && items.length > 0 && (
+        <div class="field field-inline events-filter">
+          <label for="events-kind">Show</label>
+          <select id="events-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+            <option value="">Every kind ({items.length})</option>
+            {kinds.map((k) => (
+              <option key={k} value={k}>
+                {eventKindText(k)} ({counts.get(k) ?? 0})
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      {shown && items && items.length > 0 && shown.length === 0 && (
+        <p class="muted" role="status">
+          No “{eventKindText(kind).toLowerCase()}” event among the {items.length} loaded{cursor ? '; load more to look further back' : ''}.
+        </p>
+      )}
+      {shown && shown.length > 0 && (
         <table class="table events-table">
+          <caption class="visually-hidden">
+            {kind === '' ? 'Platform events, newest first' : `Platform events of kind ${eventKindText(kind).toLowerCase()}, newest first`}
+          </caption>
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -81,8 +108,8 @@ export function EventsSection() {
             </tr>
           </thead>
           <tbody>
-            {items.map((e) => (
-              <tr key={e.id}>
+            {shown.map((e) => (
+              <tr key={e.id} data-kind={e.kind}>
                 <td>
                   <time dateTime={e.at}>{formatTime(e.at)}</time>
                 </td>
@@ -90,7 +117,7 @@ export function EventsSection() {
                   <span class={`badge ${eventIsTrouble(e.kind) ? 'badge-cancelled' : 'badge-confirmed'}`}>{eventKindText(e.kind)}</span>
                 </td>
                 <td>{e.service}</td>
-                <td class="event-detail">{detailText(e.detail)}</td>
+                <td class="event-detail">{eventSentence(e)}</td>
               </tr>
             ))}
           </tbody>

@@ -11,6 +11,7 @@ import { BusinessSection } from './business.tsx';
 import { TimeChart } from './chart.tsx';
 import { EventsSection } from './events.tsx';
 import { appendSample, EMPTY_HISTORY, type MetricsHistory, sampleOf, seriesUnder } from './metrics-history.ts';
+import { ScalingPage } from './scaling.tsx';
 import { ServiceMapSection } from './service-map.tsx';
 import { TracePage, TracesPage } from './traces.tsx';
 import './ops.css';
@@ -212,11 +213,12 @@ function Console() {
         <h2 id="dlq-heading">Dead letters</h2>
         <DeadLetters onReplayed={() => void poll()} />
       </section>
-      <section aria-labelledby="planned-heading">
-        <h2 id="planned-heading">Coming next</h2>
-        <ul class="planned">
-          <li>The autoscaler’s decisions — not built yet.</li>
-        </ul>
+      <section aria-labelledby="scaling-heading">
+        <h2 id="scaling-heading">Scaling</h2>
+        <p>
+          Each service’s instances, the autoscaler’s decisions and its load forecast are on the <Link href="/ops/scaling">Scaling</Link>{' '}
+          page.
+        </p>
       </section>
     </>
   );
@@ -224,11 +226,13 @@ function Console() {
 
 const TABS: [string, string][] = [
   ['/ops', 'Console'],
+  ['/ops/scaling', 'Scaling'],
   ['/ops/traces', 'Traces'],
 ];
 
 function OpsContent({ path }: { path: string }) {
   if (path === '/ops' || path === '/ops/') return <Console />;
+  if (path === '/ops/scaling' || path === '/ops/scaling/') return <ScalingPage />;
   if (path === '/ops/traces' || path === '/ops/traces/') return <TracesPage />;
   const trace = matchPath('/ops/traces/:traceId', path);
   if (trace?.traceId) return <TracePage traceId={trace.traceId} />;
@@ -240,7 +244,7 @@ function OpsContent({ path }: { path: string }) {
   );
 }
 
-/** `/ops` (the console), `/ops/traces` and `/ops/traces/{traceId}`: one lazy chunk with uPlot, which shoppers never load. */
+/** `/ops` (the console), `/ops/scaling`, `/ops/traces` and `/ops/traces/{traceId}`: one lazy chunk with uPlot, which shoppers never load. */
 export function OpsPage() {
   const { path } = useLocation();
   return (
