@@ -16,6 +16,7 @@ Commands:
   dlq list [service]           list events consumers gave up on
   dlq replay <service> <id>    run the consumer on a dead letter again
   keys rotate                  start signing access tokens with a new key
+  chaos --kill-every 5s [--pause 3s] [--slow-db 200ms] [--duration 60s] [--seed N] [--spare-registry]  break the running platform on purpose
 `;
 
 // `mercato dlq list | head` or a closed terminal: a write that fails is no crash.
@@ -70,6 +71,11 @@ async function main(argv: string[]): Promise<void> {
       const { readRuntimeFile } = await import('./runtime-file.ts');
       const { rotateKeys } = await import('./keys.ts');
       process.exitCode = await rotateKeys(dataDir, (await readRuntimeFile(dataDir)).registryUrl);
+      return;
+    }
+    case 'chaos': {
+      const { chaosCommand } = await import('./chaos/chaos-command.ts');
+      process.exitCode = await chaosCommand(rest, process.env);
       return;
     }
     default:
