@@ -1,11 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ChildReadyMessage } from '@mercato/kit';
 import { prefixLines } from './log-lines.ts';
+import { RestartPolicy, type RestartPolicyOptions } from './supervision/restart-policy.ts';
 
-const RESTART_MIN_MS = 500;
-const RESTART_MAX_MS = 15_000;
-/** A child that ran this long is considered healthy again; its next crash restarts quickly. */
-const STABLE_AFTER_MS = 30_000;
+/** Why a ready child was restarted: it exited by itself, or the supervisor recycled it (readiness checks unanswered). */
+export type RestartCause = 'crashed' | 'unready';
+
+export interface RestartInfo {
+  cause: RestartCause;
+  exitCode: number | null;
+  signal: string | null;
+  attempt: number;
+  delayMs: number;
+}
 
 export interface ManagedProcessOptions {
   name: string;
@@ -16,18 +23,30 @@ export interface ManagedProcessOptions {
   nameWidth: number;
   jsonLogs: boolean;
   log: (line: string) => void;
-  /** Called when a running child dies unexpectedly, before it is restarted. */
-  onCrash?: (last: ChildReadyMessage | undefined) => void;
+  /** Called when a ready child is gone or about to go (a crash, a recycle): its registration is removed for it. */
+  onGone?: (last: ChildReadyMessage | undefined) => void;
+  /** Called when a restart is scheduled. */
+  onRestart?: (info: RestartInfo) => void;
+  /** Called once when the restarts stop: a crash loop. */
+  onCrashLoop?: (info: { restarts: number; windowMs: number; exitCode: number | null; signal: string | null }) => void;
+  restartPolicy?: RestartPolicyOptions;
 }
 
-/** One child process of the supervisor: started, watched, restarted with backoff after a crash, stopped on request. */
+/**
+ * One child process of the supervisor: started, watched, restarted with backoff after a crash or a
+ * recycle (`restart-policy.ts`), left down after a crash loop, stopped on request.
+ */
 export class ManagedProcess {
   readonly options: ManagedProcessOptions;
   child: ChildProcess | undefined;
   ready: ChildReadyMessage | undefined;
   restarts = 0;
+  /** True once a crash loop stopped the restarts. */
+  crashLooping = false;
   #stopping = false;
-  #failures = 0;
+  readonly #policy: RestartPolicy;
+  /** Set while the supervisor itself is ending the child so that it starts again. */
+  #recycling: RestartCause | undefined;
   #startedAt = 0;
   #restartTimer: NodeJS.Timeout | undefined;
   #readyWaiters: { resolve: (message: ChildReadyMessage) => void; reject: (error: Error) => void }[] = [];
@@ -36,6 +55,12 @@ export class ManagedProcess {
 
   constructor(options: ManagedProcessOptions) {
     this.options = options;
+    this.#policy = new RestartPolicy(options.restartPolicy);
+  }
+
+  /** Stopped for good (told to stop, or a crash loop): no restart will come. */
+  get stopping(): boolean {
+    return this.#stopping;
   }
 
   get name(): string {
@@ -77,13 +102,26 @@ export class ManagedProcess {
       }
       const last = this.ready;
       this.ready = undefined;
-      this.options.onCrash?.(last);
-      if (Date.now() - this.#startedAt > STABLE_AFTER_MS) this.#failures = 0;
-      const delay = Math.min(RESTART_MIN_MS * 2 ** this.#failures, RESTART_MAX_MS);
-      this.#failures += 1;
+      const cause = this.#recycling ?? 'crashed';
+      this.#recycling = undefined;
+      // A recycled child was deregistered before it was ended.
+      if (cause === 'crashed') this.options.onGone?.(last);
+      const how = signal ?? `code ${code}`;
+      const verdict = this.#policy.onFailure(Date.now(), this.#startedAt);
+      if (verdict.action === 'give_up') {
+        this.crashLooping = true;
+        this.#stopping = true;
+        this.options.log(
+          `${this.name} exited (${how}) after ${verdict.restarts} restarts within ${verdict.windowMs / 1000} s: a crash loop; not restarting it`,
+        );
+        this.options.onCrashLoop?.({ restarts: verdict.restarts, windowMs: verdict.windowMs, exitCode: code, signal });
+        return;
+      }
       this.restarts += 1;
-      this.options.log(`${this.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s`);
-      this.#restartTimer = setTimeout(() => this.start(extraEnv), delay);
+      const why = cause === 'unready' ? 'stopped answering its readiness check' : `exited (${how})`;
+      this.options.log(`${this.name} ${why}; restarting in ${(verdict.delayMs / 1000).toFixed(1)} s`);
+      this.options.onRestart?.({ cause, exitCode: code, signal, attempt: verdict.attempt, delayMs: verdict.delayMs });
+      this.#restartTimer = setTimeout(() => this.start(extraEnv), verdict.delayMs);
     });
   }
 
@@ -114,6 +152,20 @@ export class ManagedProcess {
     }, graceMs);
     await exited;
     clearTimeout(timer);
+  }
+
+  /**
+   * The supervisor ends a ready child that stopped answering (deregistered first by `onGone`, then
+   * SIGTERM so it drains, SIGKILL after `graceMs`); it is restarted like a crashed one.
+   */
+  recycle(cause: RestartCause, graceMs: number): void {
+    const child = this.child;
+    if (this.#stopping || this.#recycling || !child || !this.ready) return;
+    this.#recycling = cause;
+    this.options.onGone?.(this.ready);
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => clearTimeout(timer));
   }
 
   kill(): void {

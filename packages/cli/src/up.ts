@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { ControlEvents, type ControlServer, startControlServer } from '@mercato/autoscaler/control';
 import { CLI_CLIENT, GATEWAY_OPS_CLIENT, type SuppliedSecret } from '@mercato/contracts/topology';
 import {
   basicAuthorization,
@@ -20,6 +21,8 @@ import { clientSecretHashes, ensureSecrets, type PlatformSecrets } from './secre
 import { seedModeOf } from './seed/seed-mode.ts';
 import { seedOnFirstStart } from './seed/seed-on-first-start.ts';
 import { type SmallTls, smallRequest } from './small-http.ts';
+import { ReadinessWatch } from './supervision/readiness-watch.ts';
+import { scalingOff } from './supervision/scaling-off.ts';
 import { ALL_PROCESSES, BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
 import { UserError } from './user-error.ts';
 
@@ -96,6 +99,10 @@ export async function up(options: UpOptions): Promise<void> {
   if (!/^[a-z][a-z0-9_]{0,40}$/.test(prefix)) throw new UserError('MERCATO_DB_PREFIX must be lowercase letters, digits and underscores.');
 
   const processes: ManagedProcess[] = [];
+  // What the supervisor does by itself, for the gateway's /api/ops/events (packages/contracts/src/ops-control.ts).
+  const events = new ControlEvents((event) => say(`[${event.kind}] ${event.service} ${JSON.stringify(event.detail)}`));
+  let readinessWatch: ReadinessWatch | undefined;
+  let controlServer: ControlServer | undefined;
   let cluster: EmbeddedCluster | undefined;
   let clusterStarting: Promise<EmbeddedCluster> | undefined;
   const stopCluster = async () => {
@@ -110,12 +117,14 @@ export async function up(options: UpOptions): Promise<void> {
       let exitCode = code;
       try {
         say(`stopping (${reason})`);
+        readinessWatch?.stop();
         for (const p of processes) p.holdRestarts();
         const stopEach = (names: string[]) =>
           Promise.all(processes.filter((p) => names.includes(specName(p.name))).map((p) => p.stop(STOP_GRACE_MS).catch(() => undefined)));
         await stopEach([GATEWAY.name]);
         await stopEach(BUSINESS_SERVICES.map((s) => s.name));
         await stopEach([REGISTRY.name]);
+        await controlServer?.close();
         await stopCluster();
         await removeRuntimeFile(dataDir).catch(() => undefined);
         say('stopped');
@@ -225,12 +234,41 @@ export async function up(options: UpOptions): Promise<void> {
         nameWidth: NAME_WIDTH,
         jsonLogs,
         log: say,
-        onCrash: (last) =>
+        onGone: (last) =>
           void forgetInstance(registryUrl, last, { clientId: CLI_CLIENT, clientSecret: secrets.clients[CLI_CLIENT] ?? '' }, supervisorTls),
+        onRestart: (info) =>
+          events.record('restarted', spec.name, {
+            instance: name,
+            cause: info.cause,
+            exitCode: info.exitCode,
+            signal: info.signal,
+            attempt: info.attempt,
+            backoffMs: info.delayMs,
+          }),
+        onCrashLoop: (info) => {
+          const detail = { instance: name, restarts: info.restarts, windowSeconds: info.windowMs / 1000 };
+          events.record('crash_loop', spec.name, detail);
+          events.record('alert_firing', spec.name, {
+            alert: 'CrashLoop',
+            severity: 'critical',
+            summary: `${name} restarted ${info.restarts} times within ${info.windowMs / 1000} s; the supervisor stopped restarting it`,
+          });
+        },
       });
       processes.push(managed);
       return managed;
     };
+
+    // The gateway reads the supervisor's events and scaling state here, with its ops credential.
+    controlServer = await startControlServer({
+      host: '127.0.0.1',
+      port: 0,
+      clientId: GATEWAY_OPS_CLIENT,
+      clientSecret: secrets.clients[GATEWAY_OPS_CLIENT] ?? '',
+      events,
+      scaling: () => scalingOff(processes),
+      tls: supervisorTls,
+    });
 
     let registryUrl = '';
     // Only a service holding its own credential may register as itself (no rogue identity instances).
@@ -273,6 +311,7 @@ export async function up(options: UpOptions): Promise<void> {
       ...(busUrl ? { BUS_DATABASE_URL: busUrl } : {}),
       ...credentials(GATEWAY.name),
       ...suppliedSecrets(GATEWAY, secrets, env),
+      MERCATO_CONTROL_URL: controlServer.url,
     });
     gateway.start();
     await waitReady(gateway);
@@ -282,6 +321,8 @@ export async function up(options: UpOptions): Promise<void> {
     stopIfAsked();
     await writeRuntimeFile(dataDir, { registryUrl, gatewayUrl: publicUrl, pid: process.pid });
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+    readinessWatch = new ReadinessWatch(() => processes, { tls: supervisorTls });
+    readinessWatch.start();
     printStatusTable(processes);
     say(`ready in ${seconds} s: ${publicUrl}  (Ctrl-C stops everything)`);
   } catch (error) {

@@ -1,0 +1,2 @@
+export { ControlEvents } from './control-events.ts';
+export { type ControlServer, type ControlServerOptions, startControlServer } from './control-server.ts';
