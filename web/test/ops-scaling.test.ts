@@ -76,10 +76,26 @@ describe('the scaling page’s history of its polls', () => {
   it('says in a sentence what the chart shows', () => {
     let history = appendScaling(EMPTY_SCALING_HISTORY, T0, scaling(service('catalog', 1)));
     history = appendScaling(history, T0 + 5, scaling(service('catalog', 2)));
-    const summary = scalingSummary(service('catalog', 2, 3, [[T0 + 60, 412]]), history);
+    const summary = scalingSummary(
+      service('catalog', 2, 3, [
+        [T0 + 10, 200],
+        [T0 + 60, 412],
+      ]),
+      history,
+    );
     assert.match(
       summary,
       /^catalog: 2 instances now, 3 desired \(1–4\); between 1 and 2 while this page was open; forecast peaks at 412 req\/s at /,
+    );
+    assert.match(
+      scalingSummary(
+        service('cart', 1, 1, [
+          [T0 + 5, 3],
+          [T0 + 305, 3.2],
+        ]),
+        history,
+      ),
+      /forecast steady near 3\.1 req\/s for the next 5 min\.$/,
     );
     assert.match(
       scalingSummary(service('cart', 1), appendScaling(EMPTY_SCALING_HISTORY, T0, scaling(service('cart', 1)))),

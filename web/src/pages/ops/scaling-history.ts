@@ -94,13 +94,23 @@ export function scalingSummary(service: ServiceScaling, history: ScalingHistory)
     const high = Math.max(...seen);
     parts.push(low === high ? `steady at ${count(low)} while this page was open` : `between ${low} and ${high} while this page was open`);
   }
-  const peak = service.forecast.reduce<{ at: string; value: number } | undefined>(
-    (top, p) => (!top || p.value > top.value ? p : top),
-    undefined,
-  );
-  if (peak) parts.push(`forecast peaks at ${formatRps(peak.value)} at ${new Date(peak.at).toLocaleTimeString()}`);
-  else parts.push('no forecast');
+  parts.push(forecastWords(service.forecast));
   return `${parts.join('; ')}.`;
+}
+
+/** A forecast in words: steady near a value (within 10%, or half a request per second), or where it peaks and when. */
+function forecastWords(forecast: ServiceScaling['forecast']): string {
+  const last = forecast.at(-1);
+  if (!last) return 'no forecast';
+  const values = forecast.map((p) => p.value);
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  if (high - low <= Math.max(0.1 * high, 0.5)) {
+    const minutes = Math.max(1, Math.round((Date.parse(last.at) - Date.parse(forecast[0]?.at ?? last.at)) / 60_000));
+    return `forecast steady near ${formatRps((low + high) / 2)} for the next ${minutes} min`;
+  }
+  const peak = forecast.reduce((top, p) => (p.value > top.value ? p : top), last);
+  return `forecast peaks at ${formatRps(peak.value)} at ${new Date(peak.at).toLocaleTimeString()}`;
 }
 
 /** `412 req/s`, `3.5 req/s`, `0.25 req/s`. */

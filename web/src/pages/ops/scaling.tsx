@@ -77,7 +77,10 @@ function ScalingChart({ data, title, summary }: { data: ScalingChartData; title:
             ctx.stroke();
             ctx.fillStyle = '#4a4a4a';
             ctx.font = `${12 * devicePixelRatio}px sans-serif`;
-            ctx.fillText('now', x + 4, u.bbox.top + 14 * devicePixelRatio);
+            // Left of the line when the forecast leaves no room right of it (the right axis' numbers are there).
+            const label = ctx.measureText('now').width;
+            const right = x + 4 + label < u.bbox.left + u.bbox.width;
+            ctx.fillText('now', right ? x + 4 : x - 4 - label, u.bbox.top + 14 * devicePixelRatio);
             ctx.restore();
           },
         ],
@@ -189,6 +192,8 @@ export function ScalingPage() {
   }, []);
 
   const missing = error instanceof ApiError && error.status === 404;
+  // The gateway's answer when its control loop is configured but silent (services/gateway ops-scaling.routes.ts).
+  const unreachable = scaling?.services.some((s) => s.reason === 'control loop unreachable') ?? false;
   return (
     <>
       <h1>Scaling</h1>
@@ -199,7 +204,15 @@ export function ScalingPage() {
       {missing && !scaling && <p class="muted">This platform does not report its scaling yet.</p>}
       {error !== undefined && !missing && <Failed error={error} />}
       {!scaling && error === undefined && <p role="status">Loading the scaling state…</p>}
-      {scaling && !scaling.autoscaling && (
+      {scaling && !scaling.autoscaling && unreachable && (
+        <div class="notice notice-error" role="note">
+          <p>
+            The autoscaler does not answer: the table shows each service’s instances as the gateway sees them, nothing decided. Is
+            MERCATO_CONTROL_URL right, and is the control loop running?
+          </p>
+        </div>
+      )}
+      {scaling && !scaling.autoscaling && !unreachable && (
         <div class="notice scaling-off" role="note">
           <p>
             Autoscaling is off; start with <code>mercato up --autoscale</code>. Each service keeps the instances it started with.
