@@ -21,8 +21,10 @@ import { clientSecretHashes, ensureSecrets, type PlatformSecrets } from './secre
 import { seedModeOf } from './seed/seed-mode.ts';
 import { seedOnFirstStart } from './seed/seed-on-first-start.ts';
 import { type SmallTls, smallRequest } from './small-http.ts';
+import { DeadLetterReplay } from './supervision/dead-letter-replay.ts';
 import { ReadinessWatch } from './supervision/readiness-watch.ts';
-import { scalingOff } from './supervision/scaling-off.ts';
+import { runningInstances, scalingOff } from './supervision/scaling-off.ts';
+import { SupervisorCalls } from './supervision/supervisor-calls.ts';
 import { ALL_PROCESSES, BUSINESS_SERVICES, GATEWAY, type ProcessSpec, REGISTRY } from './topology.ts';
 import { UserError } from './user-error.ts';
 
@@ -90,6 +92,9 @@ export async function up(options: UpOptions): Promise<void> {
     spec.port ? { [spec.port.variable]: String(fixedPorts.get(spec.name)) } : { PORT: '0' };
 
   const seedMode = seedModeOf(env);
+  const autoReplay = env.MERCATO_DLQ_AUTO_REPLAY ?? 'off';
+  if (!['on', 'off', ''].includes(autoReplay))
+    throw new UserError(`MERCATO_DLQ_AUTO_REPLAY must be on or off (got ${JSON.stringify(autoReplay)}).`);
   const internalTlsMode = env.MERCATO_INTERNAL_TLS ?? 'off';
   if (!['on', 'off', ''].includes(internalTlsMode))
     throw new UserError(`MERCATO_INTERNAL_TLS must be on or off (got ${JSON.stringify(internalTlsMode)}).`);
@@ -102,6 +107,7 @@ export async function up(options: UpOptions): Promise<void> {
   // What the supervisor does by itself, for the gateway's /api/ops/events (packages/contracts/src/ops-control.ts).
   const events = new ControlEvents((event) => say(`[${event.kind}] ${event.service} ${JSON.stringify(event.detail)}`));
   let readinessWatch: ReadinessWatch | undefined;
+  let deadLetterReplay: DeadLetterReplay | undefined;
   let controlServer: ControlServer | undefined;
   let cluster: EmbeddedCluster | undefined;
   let clusterStarting: Promise<EmbeddedCluster> | undefined;
@@ -118,6 +124,7 @@ export async function up(options: UpOptions): Promise<void> {
       try {
         say(`stopping (${reason})`);
         readinessWatch?.stop();
+        deadLetterReplay?.stop();
         for (const p of processes) p.holdRestarts();
         const stopEach = (names: string[]) =>
           Promise.all(processes.filter((p) => names.includes(specName(p.name))).map((p) => p.stop(STOP_GRACE_MS).catch(() => undefined)));
@@ -323,6 +330,17 @@ export async function up(options: UpOptions): Promise<void> {
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     readinessWatch = new ReadinessWatch(() => processes, { tls: supervisorTls });
     readinessWatch.start();
+    const calls = new SupervisorCalls(() => registryUrl, secrets.clients[CLI_CLIENT] ?? '', supervisorTls);
+    if (autoReplay === 'on') {
+      deadLetterReplay = new DeadLetterReplay({
+        calls,
+        events,
+        services: BUSINESS_SERVICES.map((s) => s.name),
+        isReady: (service) => runningInstances(processes, service) > 0,
+      });
+      deadLetterReplay.start();
+      say('dead letters whose cause has gone are replayed automatically (MERCATO_DLQ_AUTO_REPLAY=on)');
+    }
     printStatusTable(processes);
     say(`ready in ${seconds} s: ${publicUrl}  (Ctrl-C stops everything)`);
   } catch (error) {
