@@ -113,6 +113,10 @@ describe('platform events in sentences', () => {
       'catalog#2 restarted after it crashed (exit 1), attempt 2',
     );
     assert.equal(
+      say('restarted', 'cart', { instance: 'cart', cause: 'crashed', exitCode: null, signal: 'SIGKILL', attempt: 1, backoffMs: 0 }),
+      'cart restarted after it crashed (SIGKILL), attempt 1',
+    );
+    assert.equal(
       say('restarted', 'orders', { instance: 'orders-1', reason: 'unready', attempt: 1, backoffMs: 1500 }),
       'orders#1 restarted after it stopped answering its readiness check, attempt 1, after waiting 1.5 s',
     );

@@ -8,6 +8,8 @@ export const ADMIN = { email: 'admin@web.test', password: 'admin password 123' }
 
 export interface WebPlatform {
   base: string;
+  /** Process name (`catalog`, `catalog#2`) → pid and URL, from the status table `mercato up` printed. */
+  table: PlatformProcess['table'];
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startPlatform(name: string): Promise<WebPlatform> {
   }
   return {
     base: platform.gatewayUrl,
+    table: platform.table,
     async stop() {
       await platform.stop();
       if (external) await dropServiceDatabases(external, prefix, [...SERVICE_NAMES, 'bus']).catch(() => undefined);

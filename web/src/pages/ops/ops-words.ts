@@ -125,14 +125,17 @@ export function eventSentence(event: { kind: string; service: string; detail: un
       const who = instanceName(service, d.instance);
       const exit = num(d, 'exitCode');
       const signal = text(d, 'signal');
+      // The supervisor says `cause` (packages/cli up.ts); API.md's example says `reason`.
+      const cause = text(d, 'cause') ?? text(d, 'reason');
+      const how = exit !== undefined ? ` (exit ${exit})` : signal ? ` (${signal})` : '';
       const why =
-        d.reason === 'crashed'
-          ? `after it crashed${exit !== undefined ? ` (exit ${exit})` : signal ? ` (${signal})` : ''}`
-          : d.reason === 'unready'
+        cause === 'crashed'
+          ? `after it crashed${how}`
+          : cause === 'unready'
             ? 'after it stopped answering its readiness check'
-            : text(d, 'reason')
-              ? `(${text(d, 'reason')})`
-              : '';
+            : cause
+              ? `(${cause})${how}`
+              : how.trim();
       const attempt = num(d, 'attempt');
       const backoff = num(d, 'backoffMs');
       const parts = [`${who} restarted${why ? ` ${why}` : ''}`];
