@@ -5,6 +5,7 @@ import { ConfigError, defineService, internalClientTls, ServiceTokens } from '@m
 import { webDistDir } from '@mercato/web';
 import { Type } from 'typebox';
 import { installCanonicalPaths } from './canonical-path.ts';
+import { ControlClient } from './control-client.ts';
 import { installEdgeAuth } from './edge-auth.ts';
 import { legacyBase } from './legacy-upstream.ts';
 import { OpsClient } from './ops-client.ts';
@@ -17,6 +18,7 @@ import { docsRoutes } from './routes/docs.routes.ts';
 import { healthRoutes, serviceCounts } from './routes/health.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
 import { opsEventRoutes } from './routes/ops-events.routes.ts';
+import { opsScalingRoutes } from './routes/ops-scaling.routes.ts';
 import { opsTraceRoutes } from './routes/ops-traces.routes.ts';
 import { proxyRoutes } from './routes/proxy.routes.ts';
 import { storefrontRoutes } from './routes/storefront.routes.ts';
@@ -46,6 +48,8 @@ const GatewayConfig = Type.Object({
   MERCATO_WEB_DIR: Type.String({ minLength: 1, default: webDistDir }),
   /** The app Mercato replaces: every path neither the platform nor the web app owns is forwarded there. */
   MERCATO_LEGACY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** The platform's control loop (`mercato up`'s supervisor, the Kubernetes controller): its events and scaling state. */
+  MERCATO_CONTROL_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 /** The topology says where the gateway listens: `mercato up` checks and passes the same variable. */
@@ -73,20 +77,31 @@ export function gatewayDefinition() {
       const opsTokens = config.MERCATO_OPS_CLIENT_SECRET
         ? new ServiceTokens({ clientId: GATEWAY_OPS_CLIENT, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, discovery, log, dispatcher })
         : undefined;
-      // What the platform does by itself: the alert evaluation records into it now, self-healing later.
+      // What the platform does by itself: the alert evaluation and anomaly detection record into it, and the control loop's events are kept in it.
       const opsEvents = new OpsEvents();
+      const control = config.MERCATO_CONTROL_URL
+        ? new ControlClient({ url: config.MERCATO_CONTROL_URL, clientSecret: config.MERCATO_OPS_CLIENT_SECRET, log, dispatcher })
+        : undefined;
       // Published on the bus the kit connects at start (NATS_URL or BUS_DATABASE_URL), from beforeListen on.
       const views = new ProductViews({ log, metrics, tracer: tracer.enabled ? tracer : undefined, capacity: config.GATEWAY_VIEWS_BUFFER });
       return {
         opsTokens,
         opsEvents,
         views,
-        opsMetrics: new OpsMetrics({ discovery, tokens: opsTokens, log, events: opsEvents, dispatcher }),
+        control,
+        opsMetrics: new OpsMetrics({
+          discovery,
+          tokens: opsTokens,
+          log,
+          events: opsEvents,
+          dispatcher,
+          control,
+        }),
       };
     },
     async routes(
       app,
-      { opsTokens, opsMetrics, opsEvents, views },
+      { opsTokens, opsMetrics, opsEvents, views, control },
       { discovery, config, verifier, serviceTokens, serviceClient, tracer, internalTls, internalDispatcher },
     ) {
       const legacy = config.MERCATO_LEGACY_URL === undefined ? undefined : legacyBase(config.MERCATO_LEGACY_URL);
@@ -127,6 +142,7 @@ export function gatewayDefinition() {
       await docsRoutes(app, discovery, opsTokens, internalDispatcher);
       opsRoutes(app, discovery, opsTokens, opsMetrics, internalDispatcher);
       opsEventRoutes(app, opsEvents);
+      opsScalingRoutes(app, discovery, control);
       opsTraceRoutes(app, new OpsClient(discovery, opsTokens, app.log, internalDispatcher), tracer.store);
       proxyRoutes(app, discovery, serviceTokens, { readsServedElsewhere: cachesListings ? CACHED_LISTINGS : [] });
       await webAppRoutes(app, { dir: config.MERCATO_WEB_DIR, legacyBase: legacy });

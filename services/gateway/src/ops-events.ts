@@ -22,9 +22,11 @@ export interface OpsEvent {
   detail: OpsEventDetail;
 }
 
-/** Where any module records an event: the alert evaluation now, self-healing and the autoscaler later. */
+/** Where any module records an event: the alert evaluation and anomaly detection here, and what the control loop reports. */
 export interface OpsEventRecorder {
   record(kind: OpsEventKind, service: string, detail: OpsEventDetail): OpsEvent;
+  /** An event recorded elsewhere, kept as it is; false when its id is already kept. */
+  add(event: OpsEvent): boolean;
 }
 
 /** The newest events the gateway keeps: a console's recent history, not an audit log (those go to the logs). */
@@ -40,6 +42,8 @@ export class OpsEvents implements OpsEventRecorder {
   readonly #now: () => number;
   /** Oldest first; `seq` grows by one per event. */
   readonly #events: { seq: number; event: OpsEvent }[] = [];
+  /** The ids kept, so an event merged from elsewhere (the control loop) is kept once however often it is seen. */
+  readonly #ids = new Set<string>();
   #seq = 0;
 
   constructor(options: { capacity?: number; now?: () => number } = {}) {
@@ -49,10 +53,23 @@ export class OpsEvents implements OpsEventRecorder {
 
   record(kind: OpsEventKind, service: string, detail: OpsEventDetail): OpsEvent {
     const event: OpsEvent = { id: uuidv7(), at: new Date(this.#now()).toISOString(), kind, service, detail };
+    this.add(event);
+    return event;
+  }
+
+  /**
+   * Keeps an event another process recorded (the control loop's restarts and scaling), its own `id`
+   * and `at` unchanged, as the newest; false when an event with that id is already kept. Listings
+   * stay in the order of keeping, so an event seen late sits above those kept before it.
+   */
+  add(event: OpsEvent): boolean {
+    if (this.#ids.has(event.id)) return false;
     this.#seq += 1;
     this.#events.push({ seq: this.#seq, event });
-    if (this.#events.length > this.#capacity) this.#events.splice(0, this.#events.length - this.#capacity);
-    return event;
+    this.#ids.add(event.id);
+    if (this.#events.length > this.#capacity)
+      for (const dropped of this.#events.splice(0, this.#events.length - this.#capacity)) this.#ids.delete(dropped.event.id);
+    return true;
   }
 
   /** Up to `limit` events older than the one numbered `before` (all, without it), newest first; `next` continues after the last. */

@@ -1,6 +1,9 @@
+import { EwmaDetector, type SeriesDetector } from '@mercato/autoscaler';
 import { type Discovery, type Logger, SERVICE_NAMES, type ServiceTokens } from '@mercato/kit';
 import { type Dispatcher, request } from 'undici';
+import type { ControlClient } from './control-client.ts';
 import { type AlertState, evaluateAlerts, NO_ALERTS, type ServiceHealth } from './domain/alert-rules.ts';
+import { ANOMALY_SERIES, type AnomalySeries, type InstanceStep, stepReadings } from './domain/anomaly-series.ts';
 import {
   type BusinessFigures,
   businessFigures,
@@ -22,6 +25,14 @@ const THIRTY_MINUTES_MS = 30 * 60_000;
 const HOUR_MS = 60 * 60_000;
 const SIX_HOURS_MS = 6 * HOUR_MS;
 const SCRAPE_TIMEOUT_MS = 2_000;
+/** Two samples further apart than this many rounds (an instance that did not answer for a while) are not one step. */
+const MAX_STEP_ROUNDS = 3;
+
+/** Makes the detector of one series of one service. */
+export type DetectorFactory = (series: AnomalySeries, service: string) => SeriesDetector;
+
+/** The autoscaler's EWMA detector with its measured defaults (warm-up 30 readings, 3 in a row, 4σ) and the series' noise floor. */
+export const ewmaDetectors: DetectorFactory = (series) => new EwmaDetector({ minDeviation: series.minDeviation });
 
 export interface OpsMetricsSnapshot {
   at: string;
@@ -54,6 +65,10 @@ export class OpsMetrics {
   /** instance id → what was read of it. */
   readonly #instances = new Map<string, InstanceHistory>();
   #alerts: AlertState = NO_ALERTS;
+  readonly #detectorFor: DetectorFactory;
+  /** `service/series` → its detector, made on the first reading. */
+  readonly #detectors = new Map<string, SeriesDetector>();
+  readonly #control: ControlClient | undefined;
   #timer: NodeJS.Timeout | undefined;
   #scraping: Promise<void> | undefined;
   readonly #dispatcher: Dispatcher | undefined;
@@ -69,7 +84,13 @@ export class OpsMetrics {
     now?: () => number;
     /** MERCATO_INTERNAL_TLS=on: the dispatcher that presents the gateway's certificate (`context.internalDispatcher`). */
     dispatcher?: Dispatcher | undefined;
+    /** Anomaly detection: one detector per series per service, fed after each round (default: ewmaDetectors). */
+    detectors?: DetectorFactory | undefined;
+    /** The control loop (MERCATO_CONTROL_URL): its new events are kept in `events` after each round. */
+    control?: ControlClient | undefined;
   }) {
+    this.#detectorFor = options.detectors ?? ewmaDetectors;
+    this.#control = options.control;
     this.#dispatcher = options.dispatcher;
     this.#discovery = options.discovery;
     this.#tokens = options.tokens;
@@ -89,10 +110,14 @@ export class OpsMetrics {
     clearInterval(this.#timer);
   }
 
-  /** One round over every live instance, then the alert rules; concurrent callers share it. */
+  /** One round over every live instance, then the alert rules, anomaly detection and the control loop's events; concurrent callers share it. */
   scrape(): Promise<void> {
     this.#scraping ??= this.#scrapeAll()
-      .then(() => this.#evaluate())
+      .then(async (fresh) => {
+        this.#evaluate();
+        this.#detect(fresh);
+        if (this.#control && this.#events) await this.#control.pollEvents(this.#events);
+      })
       .catch((error: unknown) => this.#log.warn({ err: error }, 'an ops metrics round failed'))
       .finally(() => {
         this.#scraping = undefined;
@@ -100,7 +125,9 @@ export class OpsMetrics {
     return this.#scraping;
   }
 
-  async #scrapeAll(): Promise<void> {
+  /** Reads every live instance; returns the ids of those read in this round. */
+  async #scrapeAll(): Promise<Set<string>> {
+    const fresh = new Set<string>();
     const live = new Set<string>();
     for (const service of SERVICE_NAMES) for (const instance of this.#discovery.instances(service)) live.add(instance.id);
     if (this.#tokens) {
@@ -108,12 +135,15 @@ export class OpsMetrics {
         SERVICE_NAMES.flatMap((service) =>
           this.#discovery.instances(service).map(async (instance) => {
             const sample = await this.#scrapeOne(service, instance.url);
-            if (sample) this.#keep(instance.id, service, sample);
+            if (!sample) return;
+            this.#keep(instance.id, service, sample);
+            fresh.add(instance.id);
           }),
         ),
       );
     }
     for (const id of this.#instances.keys()) if (!live.has(id)) this.#instances.delete(id);
+    return fresh;
   }
 
   #keep(instanceId: string, service: string, sample: InstanceSample): void {
@@ -182,6 +212,46 @@ export class OpsMetrics {
     }
   }
 
+  /**
+   * Feeds each service's readings over the last step (domain/anomaly-series.ts) to its detectors
+   * and records an `anomaly` event when one starts; the detector reports an episode once.
+   */
+  #detect(fresh: ReadonlySet<string>): void {
+    const now = this.#now();
+    for (const service of SERVICE_NAMES) {
+      const steps: InstanceStep[] = [];
+      for (const [id, history] of this.#instances) {
+        if (history.service !== service || !fresh.has(id)) continue;
+        const older = history.samples.at(-2);
+        const newer = history.samples.at(-1);
+        if (older && newer && newer.at - older.at <= MAX_STEP_ROUNDS * this.#intervalMs) steps.push({ older, newer });
+      }
+      if (steps.length === 0) continue;
+      const readings = stepReadings(steps);
+      for (const series of ANOMALY_SERIES) {
+        const value = readings[series.name];
+        if (value === undefined) continue;
+        const key = `${service}/${series.name}`;
+        let detector = this.#detectors.get(key);
+        if (!detector) {
+          detector = this.#detectorFor(series, service);
+          this.#detectors.set(key, detector);
+        }
+        const anomaly = detector.observe(now, value);
+        if (!anomaly) continue;
+        const detail = {
+          series: series.name,
+          value: round(anomaly.value, series.unit),
+          expected: round(anomaly.expected, series.unit),
+          score: Number(anomaly.score.toFixed(1)),
+          unit: series.unit,
+        };
+        this.#log.warn({ service, ...detail }, 'anomaly');
+        this.#events?.record('anomaly', service, detail);
+      }
+    }
+  }
+
   async snapshot(): Promise<OpsMetricsSnapshot> {
     await this.scrape();
     const now = this.#now();
@@ -211,4 +281,9 @@ export class OpsMetrics {
       ),
     };
   }
+}
+
+/** Figures as a console shows them: ms to 0.1, a share to 0.0001, seconds to 0.01. */
+function round(value: number, unit: AnomalySeries['unit']): number {
+  return Number(value.toFixed(unit === 'ratio' ? 4 : unit === 'ms' ? 1 : 2));
 }

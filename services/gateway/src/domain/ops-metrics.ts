@@ -40,6 +40,11 @@ export interface InstanceSample extends RequestCounts {
   reservationFailures: number;
   /** Saga command → reply durations, a histogram per step. */
   sagaSteps: Map<string, Buckets>;
+  /** The event loop's delay p99 since the previous read of `/metrics` (prom-client's `nodejs_eventloop_lag_p99_seconds`, reset on each read). */
+  eventLoopDelayP99Seconds?: number;
+  /** `mercato_bus_consume_lag_seconds` over every consumer of the instance: the sum of lags and the deliveries so far. */
+  consumeLagSumSeconds?: number;
+  consumeLagCount?: number;
 }
 
 /** The last minute across every instance: what the platform did for the shop. */
@@ -127,6 +132,15 @@ export function sampleFromMetricsText(text: string, at: number): InstanceSample 
       case 'mercato_inventory_reservation_failures_total':
         sample.reservationFailures += value;
         continue;
+      case 'nodejs_eventloop_lag_p99_seconds':
+        sample.eventLoopDelayP99Seconds = value;
+        continue;
+      case 'mercato_bus_consume_lag_seconds_sum':
+        sample.consumeLagSumSeconds = (sample.consumeLagSumSeconds ?? 0) + value;
+        continue;
+      case 'mercato_bus_consume_lag_seconds_count':
+        sample.consumeLagCount = (sample.consumeLagCount ?? 0) + value;
+        continue;
       case 'mercato_saga_step_duration_seconds_bucket': {
         const step = labels.step ?? 'unknown';
         const buckets = sample.sagaSteps.get(step) ?? new Map<number, number>();
@@ -147,7 +161,7 @@ export function sampleFromMetricsText(text: string, at: number): InstanceSample 
 }
 
 /** What happened between two samples of one instance (a restart resets counters: then the newer counts alone). */
-function delta(older: InstanceSample, newer: InstanceSample): { requests: number; errors: number; buckets: Buckets } {
+export function delta(older: InstanceSample, newer: InstanceSample): { requests: number; errors: number; buckets: Buckets } {
   const reset = newer.requests < older.requests;
   return {
     requests: reset ? newer.requests : newer.requests - older.requests,
