@@ -30,7 +30,8 @@ function ScalingChart({ data, title, summary }: { data: ScalingChartData; title:
   const plot = useRef<uPlot | undefined>(undefined);
   const now = useRef(data.now);
   now.current = data.now;
-  const aligned = [data.times, data.instances, data.desired, data.rps, data.forecast] as uPlot.AlignedData;
+  // Desired is drawn first and wider, so instances (solid, on top) stay visible where the two agree.
+  const aligned = [data.times, data.desired, data.instances, data.rps, data.forecast] as uPlot.AlignedData;
 
   useEffect(() => {
     const element = host.current;
@@ -53,8 +54,8 @@ function ScalingChart({ data, title, summary }: { data: ScalingChartData; title:
       ],
       series: [
         {},
+        { label: 'desired', scale: 'n', stroke: COLOURS.desired, width: 4, dash: [6, 4], paths: stepped, spanGaps: false },
         { label: 'instances', scale: 'n', stroke: COLOURS.instances, width: 2, paths: stepped, spanGaps: false },
-        { label: 'desired', scale: 'n', stroke: COLOURS.desired, width: 2, dash: [6, 4], paths: stepped, spanGaps: false },
         { label: 'req/s seen', scale: 'rps', stroke: COLOURS.rps, width: 1.5, spanGaps: true },
         { label: 'req/s forecast', scale: 'rps', stroke: COLOURS.forecast, width: 2, dash: [3, 3], spanGaps: true },
       ],
