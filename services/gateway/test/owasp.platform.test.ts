@@ -223,6 +223,8 @@ describe('API5 broken function level authorization: every admin route, as anonym
     ['GET', '/api/ops/traces', () => '/api/ops/traces?limit=0&cursor=x'],
     ['GET', '/api/ops/traces/{traceId}', () => '/api/ops/traces/not-a-trace-id'],
     ['GET', '/api/ops/service-map', () => '/api/ops/service-map?junk=1'],
+    // Any query parameter is a 400, after 401 and 403.
+    ['GET', '/api/ops/scaling', () => '/api/ops/scaling?junk=1'],
   ];
   for (const [method, label, path, body] of adminRoutes) {
     it(`${method} ${label}: anonymous 401, customer 403, before any validation`, async () => {
@@ -422,6 +424,7 @@ describe('API9 improper inventory management', () => {
       '/api/ops/traces',
       '/api/ops/traces/{traceId}',
       '/api/ops/service-map',
+      '/api/ops/scaling',
     ]) {
       assert.ok(paths.includes(route), `${route} is not in /docs (has ${paths.join(', ')})`);
     }
