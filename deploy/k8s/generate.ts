@@ -43,6 +43,16 @@ export const IMAGE = 'ghcr.io/mercato-shop/mercato';
 export const INGRESS_NAMESPACE_LABEL = 'mercato/ingress-controller';
 export const MONITORING_NAMESPACE_LABEL = 'mercato/prometheus';
 
+/**
+ * The predictive autoscaler's controller (packages/autoscaler/src/kubernetes/main.ts): it sets each
+ * HPA's minReplicas ahead of the forecast and answers the gateway's ops console (MERCATO_CONTROL_URL).
+ */
+export const AUTOSCALER = 'mercato-autoscaler';
+/** Where the controller's Prometheus is by default (prometheus-operator's Service); overlays set theirs. */
+export const PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc:9090';
+/** Prometheus's HTTP port: the controller's instant queries go there. */
+export const PROMETHEUS_PORT = 9090;
+
 /** The pods that run the `mercato` command's tasks against a cluster, as the CLI's client (`mercato`). */
 export const CLI_TASK = 'mercato-cli';
 /** The pod that loads the demo store (or a benchmark catalog) into catalog's and inventory's databases. */
@@ -80,7 +90,7 @@ export function sizingOf(name: string): Sizing {
 }
 
 export const secretOf = (name: string) => `mercato-${name}`;
-const labelsOf = (name: string, component: 'service' | 'gateway' | 'task') => ({
+const labelsOf = (name: string, component: 'service' | 'gateway' | 'task' | 'controller') => ({
   'app.kubernetes.io/name': name,
   'app.kubernetes.io/part-of': 'mercato',
   'app.kubernetes.io/component': component,
@@ -106,6 +116,8 @@ export function calleesOf(caller: string): string[] {
     if (Object.values(entry.internalRoutes).some((callers) => callers.some((c) => clientId.includes(c)))) callees.add(entry.name);
   }
   if (caller !== 'identity') callees.add('identity');
+  // The ops console's events and scaling state come from the autoscaler controller (MERCATO_CONTROL_URL).
+  if (caller === 'gateway') callees.add(AUTOSCALER);
   return [...callees].sort();
 }
 /** Every pod that calls `service`: the processes and task pods above. */
@@ -137,7 +149,11 @@ function envOf(entry: Entry): Manifest[] {
   }
   // Every business service has the bus, and the gateway, which publishes storefront.product.viewed on it.
   if (usesBus(entry)) env.push({ name: 'NATS_URL', valueFrom: secretRef('mercato-nats', 'NATS_URL') });
-  if (entry.role === 'gateway') env.push({ name: 'REDIS_URL', valueFrom: secretRef('mercato-redis', 'REDIS_URL') });
+  if (entry.role === 'gateway') {
+    env.push({ name: 'REDIS_URL', valueFrom: secretRef('mercato-redis', 'REDIS_URL') });
+    // The control loop of a Kubernetes shop: the autoscaler controller's Service (its events and scaling state).
+    env.push({ name: 'MERCATO_CONTROL_URL', value: `http://${AUTOSCALER}:${SERVICE_PORT}` });
+  }
   for (const [variable, secret] of Object.entries(entry.secrets)) {
     // One data key for identity and orders (the same key list `mercato up` hands both): one Secret, never two copies.
     if (secret === 'data-key') env.push({ name: variable, valueFrom: secretRef('mercato-data-key', variable) });
@@ -425,19 +441,6 @@ function sharedNetworkPolicies(): Manifest[] {
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: 'gateway-kubernetes-api' },
-      spec: {
-        // For the predictive autoscaler (issue 13), which sets replicas through the API server. The API
-        // server is no pod: narrow this to its address (`kubectl get endpointslices -n default -l
-        // kubernetes.io/service-name=kubernetes`) in your overlay (docs/deploy.md).
-        podSelector: selectorOf('gateway'),
-        policyTypes: ['Egress'],
-        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [TCP(443), TCP(6443)] }],
-      },
-    },
-    {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
       metadata: { name: SEED_TASK, labels: labelsOf(SEED_TASK, 'task') },
       spec: { podSelector: selectorOf(SEED_TASK), policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [postgresRule] },
     },
@@ -540,27 +543,160 @@ function tasks(): Manifest[] {
   ];
 }
 
-// ————— the gateway's Kubernetes API access (issue 13) —————
+// ————— the predictive autoscaler's controller —————
 
-function gatewayScaling(): Manifest[] {
-  const labels = labelsOf('gateway', 'gateway');
+/**
+ * Requests per second one pod answers within the latency SLO: the controller plans for 80 % of it.
+ * Starting points from the benchmarks on 2 shared cores (docs/adr/0013: single routes through the
+ * gateway, cart GET ≈1,350 req/s, a product ≈1,100, a listing ≈500, the browse mix ≈700 at the
+ * gateway; docs/adr/0022: an order is ≈10 gateway requests and ≈230 ms of CPU across the platform),
+ * rounded down. Measure your own with `npm run bench -- browse` and set them in your overlay.
+ */
+export const CAPACITY_RPS: Record<string, number> = {
+  gateway: 700,
+  identity: 200,
+  catalog: 500,
+  inventory: 1000,
+  cart: 1000,
+  orders: 200,
+  payments: 200,
+  recommendations: 500,
+};
+export const capacityOf = (name: string) => CAPACITY_RPS[name] ?? 200;
+/** The services the controller looks after: every process with an HPA. */
+const scaled = () => DEPLOYED.map((entry) => entry.name);
+
+/** The controller's settings (AUTOSCALER_* , packages/autoscaler/src/kubernetes/config.ts); the floor is each HPA's minReplicas as deployed. */
+export function autoscalerConfig(): Record<string, string> {
+  return {
+    PROMETHEUS_URL,
+    AUTOSCALER_CAPACITY_RPS: JSON.stringify(Object.fromEntries(scaled().map((name) => [name, capacityOf(name)]))),
+    AUTOSCALER_FLOORS: JSON.stringify(Object.fromEntries(scaled().map((name) => [name, sizingOf(name).replicas[0]]))),
+    // Prometheus's scrape interval (deploy/observability/prometheus-kubernetes.yml): a shorter step reads the same samples.
+    AUTOSCALER_STEP_MS: '15000',
+  };
+}
+
+function autoscalerController(): Manifest[] {
+  const labels = labelsOf(AUTOSCALER, 'controller');
   return [
+    {
+      ...serviceAccount(AUTOSCALER),
+      metadata: { name: AUTOSCALER, labels },
+    },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
-      metadata: { name: 'mercato-scaler', labels },
-      // What a replica-setting autoscaler needs, in this namespace only: read Deployments, set their scale.
-      rules: [
-        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'update', 'patch'] },
-      ],
+      metadata: { name: AUTOSCALER, labels },
+      // All it does on the API server: read the HPAs of this namespace and patch their minReplicas. Not
+      // Deployments, not their scale: the HPAs own replicas.
+      rules: [{ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch', 'patch'] }],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
-      metadata: { name: 'mercato-scaler', labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'mercato-scaler' },
-      subjects: [{ kind: 'ServiceAccount', name: 'gateway' }],
+      metadata: { name: AUTOSCALER, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: AUTOSCALER },
+      subjects: [{ kind: 'ServiceAccount', name: AUTOSCALER }],
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: AUTOSCALER, labels },
+      spec: {
+        // One controller: two would patch the same HPAs from two forecasts. Recreate keeps it one during a rollout too;
+        // while it is away the HPAs keep the minReplicas last set and go on scaling on CPU.
+        replicas: 1,
+        revisionHistoryLimit: 5,
+        strategy: { type: 'Recreate' },
+        selector: selectorOf(AUTOSCALER),
+        template: {
+          metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': AUTOSCALER } },
+          spec: {
+            serviceAccountName: AUTOSCALER,
+            // The one pod with an API token: its Role above is all the token opens.
+            automountServiceAccountToken: true,
+            enableServiceLinks: false,
+            securityContext: podSecurity,
+            terminationGracePeriodSeconds: 15,
+            containers: [
+              {
+                name: AUTOSCALER,
+                image: IMAGE,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['node', 'packages/autoscaler/src/kubernetes/main.ts'],
+                ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+                // PORT, MERCATO_HOST, LOG_LEVEL from the shared ConfigMap; its own settings from mercato-autoscaler.
+                envFrom: [{ configMapRef: { name: 'mercato-config' } }, { configMapRef: { name: AUTOSCALER } }],
+                env: [
+                  { name: 'AUTOSCALER_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  // The gateway presents the gateway-ops client's secret (HTTP Basic) to read /events and /scaling.
+                  { name: 'MERCATO_OPS_CLIENT_SECRET', valueFrom: secretRef(secretOf('gateway'), 'MERCATO_OPS_CLIENT_SECRET') },
+                  // A dozen services' readings and an HTTP client: a small heap is plenty.
+                  { name: 'NODE_OPTIONS', value: '--max-old-space-size=128' },
+                ],
+                resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+                startupProbe: {
+                  httpGet: { path: '/health/live', port: 'http' },
+                  periodSeconds: 2,
+                  timeoutSeconds: 2,
+                  failureThreshold: 30,
+                },
+                // Ready after its first step (the API server and Prometheus were asked, whatever they answered).
+                readinessProbe: {
+                  httpGet: { path: '/health/ready', port: 'http' },
+                  periodSeconds: 5,
+                  timeoutSeconds: 2,
+                  failureThreshold: 2,
+                },
+                livenessProbe: {
+                  httpGet: { path: '/health/live', port: 'http' },
+                  periodSeconds: 10,
+                  timeoutSeconds: 2,
+                  failureThreshold: 3,
+                },
+                securityContext: containerSecurity,
+                volumeMounts: [tmpMount],
+              },
+            ],
+            volumes: [tmpVolume],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: AUTOSCALER, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorOf(AUTOSCALER).matchLabels,
+        ports: [{ name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' }],
+      },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: AUTOSCALER, labels },
+      spec: {
+        podSelector: selectorOf(AUTOSCALER),
+        policyTypes: ['Ingress', 'Egress'],
+        // Only the gateway reads the control API (its probes come from the kubelet, which policies do not filter).
+        ingress: [{ from: [podPeer('gateway')], ports: httpPorts }],
+        egress: [
+          // The API server is no pod: narrow this to its address in your overlay (docs/deploy.md, "Network policies").
+          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [TCP(443), TCP(6443)] },
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { [MONITORING_NAMESPACE_LABEL]: 'true' } },
+                podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+              },
+            ],
+            ports: [TCP(PROMETHEUS_PORT)],
+          },
+        ],
+      },
     },
   ];
 }
@@ -592,7 +728,10 @@ function baseKustomization(files: string[]): Manifest {
     kind: 'Kustomization',
     labels: [{ pairs: { 'app.kubernetes.io/part-of': 'mercato' }, includeSelectors: false }],
     resources: [...files, 'ingress.yaml'],
-    configMapGenerator: [{ name: 'mercato-config', literals: Object.entries(CONFIG).map(([k, v]) => `${k}=${v}`) }],
+    configMapGenerator: [
+      { name: 'mercato-config', literals: Object.entries(CONFIG).map(([k, v]) => `${k}=${v}`) },
+      { name: AUTOSCALER, literals: Object.entries(autoscalerConfig()).map(([k, v]) => `${k}=${v}`) },
+    ],
   };
 }
 
@@ -725,12 +864,15 @@ export function generatedFiles(): Map<string, string> {
   files.set('base/network-policies.yaml', yamlFile(sharedNetworkPolicies()));
   files.set('base/tasks.yaml', yamlFile(tasks()));
   files.set(
-    'base/gateway-scaling.yaml',
-    yamlFile(gatewayScaling(), 'The predictive autoscaler of issue 13 runs in the gateway; its pod mounts no token until it does.'),
+    `base/${AUTOSCALER}.yaml`,
+    yamlFile(
+      autoscalerController(),
+      `${AUTOSCALER}: sets each HPA's minReplicas ahead of the forecast (docs/deploy.md, "Scaling a service"); called by gateway;\ncalls the Kubernetes API and Prometheus`,
+    ),
   );
   files.set(
     'base/kustomization.yaml',
-    yamlFile([baseKustomization([...resources, 'network-policies.yaml', 'tasks.yaml', 'gateway-scaling.yaml'])]),
+    yamlFile([baseKustomization([...resources, 'network-policies.yaml', 'tasks.yaml', `${AUTOSCALER}.yaml`])]),
   );
   for (const [path, text] of devSecrets()) files.set(path, text);
   files.set(

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { CLI_CLIENT, GATEWAY_OPS_CLIENT, OPS_CALLERS, type ProcessEntry, TOPOLOGY } from '@mercato/contracts/topology';
 import * as models from 'kubernetes-models';
 import { parseAllDocuments } from 'yaml';
+import { loadControllerConfig } from '../../packages/autoscaler/src/kubernetes/config.ts';
 import { databaseUrlVariable } from '../../packages/kit/src/service/database-url-variable.ts';
 import { loadServiceConfig } from '../../packages/kit/src/service/service-config.ts';
 import { generatedFiles, K8S_DIR } from '../k8s/generate.ts';
@@ -53,6 +54,12 @@ const DEPLOYED = PROCESSES.filter((entry) => entry.role !== 'registry');
 const CLI_POD = 'mercato-cli';
 const SEED_POD = 'mercato-seed';
 /**
+ * The predictive autoscaler's controller: the one pod with an API token (to set HPAs' minReplicas),
+ * called by the gateway alone (MERCATO_CONTROL_URL: events and scaling state for the ops console).
+ */
+const CONTROLLER_POD = 'mercato-autoscaler';
+const CONTROLLER_COMMAND = ['node', 'packages/autoscaler/src/kubernetes/main.ts'];
+/**
  * The pods each client id runs in. `gateway-ops` is the gateway's second credential. The `mercato`
  * command's client runs as the `mercato-cli` task pod, for the internal routes that name it (signing key
  * rotation); its other use, the operators' paths (`OPS_CALLERS`: dead letters, metrics), goes through
@@ -72,6 +79,8 @@ for (const entry of DEPLOYED) {
 }
 // Every holder of a client credential fetches service tokens and the JWKS from identity.
 for (const pod of [...DEPLOYED.map((entry) => entry.name), CLI_POD]) if (pod !== 'identity') EXPECTED_CALLS.add(`${pod}→identity`);
+// The gateway reads the control loop's events and scaling state; the controller calls no pod of ours.
+EXPECTED_CALLS.add(`gateway→${CONTROLLER_POD}`);
 
 // ————— a NetworkPolicy evaluator (what a CNI enforces) —————
 
@@ -396,7 +405,7 @@ for (const overlay of OVERLAYS) {
     });
 
     test('runs every process of the topology but the registry, from the command that names it', async () => {
-      const deployments = pods.filter((w) => w.kind === 'Deployment');
+      const deployments = pods.filter((w) => w.kind === 'Deployment' && w.name !== CONTROLLER_POD);
       assert.deepEqual(deployments.map((w) => w.name).sort(), DEPLOYED.map((e) => e.name).sort());
       for (const workload of deployments) {
         const [main] = workload.pod.spec.containers;
@@ -461,7 +470,12 @@ for (const overlay of OVERLAYS) {
           Number.isInteger(pod.securityContext?.runAsUser) && pod.securityContext.runAsUser > 0,
           `${workload.name}: a numeric non-root user`,
         );
-        assert.equal(pod.automountServiceAccountToken, false, `${workload.name}: no API token mounted`);
+        // Only the autoscaler controller talks to the API server (its Role: HPAs, below).
+        assert.equal(
+          pod.automountServiceAccountToken,
+          workload.name === CONTROLLER_POD,
+          `${workload.name}: an API token only for the controller`,
+        );
         // Service links would put <NAME>_PORT=tcp://… into the env; GATEWAY_PORT is a setting of the gateway.
         assert.equal(pod.enableServiceLinks, false, `${workload.name}: no service links`);
         for (const container of containersOf(workload.pod)) {
@@ -542,7 +556,7 @@ for (const overlay of OVERLAYS) {
     });
 
     test('every process has a HorizontalPodAutoscaler and a PodDisruptionBudget, and the Deployment leaves replicas to the autoscaler', () => {
-      for (const workload of pods.filter((w) => w.kind === 'Deployment')) {
+      for (const workload of pods.filter((w) => w.kind === 'Deployment' && w.name !== CONTROLLER_POD)) {
         const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === workload.name);
         assert.ok(hpa, `${workload.name}: an autoscaler`);
         assert.equal(hpa.spec.scaleTargetRef.kind, 'Deployment');
@@ -610,7 +624,8 @@ for (const overlay of OVERLAYS) {
       const outside = outsiders(overlay.namespace);
       for (const workload of pods) {
         const pod = peerOf(workload, overlay.namespace);
-        const isProcess = workload.kind === 'Deployment';
+        // The processes serve /metrics; the controller serves nothing Prometheus reads.
+        const isProcess = workload.kind === 'Deployment' && workload.name !== CONTROLLER_POD;
         for (const port of [8080, 4143]) {
           assert.equal(
             network.allows(outside.ingressController, pod, port),
@@ -641,8 +656,12 @@ for (const overlay of OVERLAYS) {
         assert.equal(network.allows(pod, outside.redis, 6379), pod.name === 'gateway', `${pod.name} → redis`);
         assert.equal(network.allows(pod, outside.dns, 53, 'UDP'), true, `${pod.name} → DNS`);
         assert.equal(network.allows(pod, outside.dns, 53, 'TCP'), true, `${pod.name} → DNS over TCP`);
-        // The predictive autoscaler (issue 13) runs in the gateway and sets replicas through the API server.
-        assert.equal(network.allows(pod, outside.apiServer, 443), pod.name === 'gateway', `${pod.name} → the API server`);
+        // The autoscaler controller alone sets HPAs through the API server, from Prometheus's readings.
+        const isController = pod.name === CONTROLLER_POD;
+        assert.equal(network.allows(pod, outside.apiServer, 443), isController, `${pod.name} → the API server`);
+        assert.equal(network.allows(pod, outside.apiServer, 6443), isController, `${pod.name} → the API server:6443`);
+        assert.equal(network.allows(pod, outside.prometheus, 9090), isController, `${pod.name} → prometheus:9090`);
+        assert.equal(network.allows(pod, outside.grafana, 9090), false, `${pod.name} → another monitoring pod:9090`);
         assert.equal(network.allows(pod, outside.internet, 80), false, `${pod.name} → the internet`);
         assert.equal(network.allows(pod, outside.postgres, 8080), false);
         for (const stranger of [outside.lookalike, outside.neighbour, outside.grafana, outside.dataNeighbour]) {
@@ -652,6 +671,96 @@ for (const overlay of OVERLAYS) {
         for (const port of [8080, 8086, 8090]) {
           assert.equal(network.allows(pod, outside.linkerd, port), overlay.mesh, `${pod.name} → linkerd control plane:${port}`);
         }
+      }
+    });
+
+    test('the autoscaler controller: one pod of the one image, its API token, the HPAs it scales with floors at their minReplicas, and the gateway pointed at it', async () => {
+      const controller = pods.find((w) => w.kind === 'Deployment' && w.name === CONTROLLER_POD);
+      assert.ok(controller, `a Deployment ${CONTROLLER_POD}`);
+      assert.equal(controller.object.spec.replicas, 1, 'one controller: two would patch the same HPAs');
+      assert.equal(controller.object.spec.strategy?.type, 'Recreate', 'still one during a rollout');
+      assert.equal(podName(controller), CONTROLLER_POD);
+      assert.equal(controller.pod.spec.containers.length, 1);
+      const [main] = controller.pod.spec.containers;
+      assert.deepEqual(main.command, CONTROLLER_COMMAND);
+      assert.ok(existsSync(join(REPO, main.command[1])), `${main.command[1]} exists`);
+      assert.equal(controller.pod.spec.serviceAccountName, CONTROLLER_POD);
+      assert.ok(
+        objects.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === CONTROLLER_POD),
+        'its own ServiceAccount',
+      );
+      assert.equal(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === CONTROLLER_POD).length, 0);
+
+      // Its configuration, as its own loader reads it.
+      const env = resolveEnv(main, objects);
+      const values: Record<string, string> = {};
+      for (const [name, found] of env) {
+        if (found.outOfBand) outOfBandSecrets.add(found.outOfBand);
+        else if (found.value !== undefined) values[name] = found.value;
+      }
+      assert.equal(values.AUTOSCALER_NAMESPACE, '<metadata.namespace>', 'the namespace of its own pod');
+      const gatewayWorkload = pods.find((w) => w.kind === 'Deployment' && w.name === 'gateway');
+      const gatewayEnv = resolveEnv(gatewayWorkload?.pod.spec.containers[0], objects);
+      const opsSecret = env.get('MERCATO_OPS_CLIENT_SECRET');
+      assert.ok(opsSecret?.value !== undefined || opsSecret?.outOfBand, 'MERCATO_OPS_CLIENT_SECRET is provided');
+      assert.deepEqual(opsSecret, gatewayEnv.get('MERCATO_OPS_CLIENT_SECRET'), 'the same gateway-ops secret the gateway presents');
+      const config = loadControllerConfig({
+        ...values,
+        AUTOSCALER_NAMESPACE: overlay.namespace,
+        MERCATO_OPS_CLIENT_SECRET: values.MERCATO_OPS_CLIENT_SECRET ?? 'made-out-of-band-in-production',
+      });
+      assert.equal(config.stepMs, 15_000);
+      const http = main.ports.find((p: any) => p.name === 'http');
+      assert.equal(config.port, http.containerPort, 'the control API listens on its http port');
+      const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
+      assert.deepEqual(
+        config.services.map((s) => s.hpa).sort(),
+        hpas.map((h) => h.metadata.name).sort(),
+        'every HPA is looked after, and only HPAs that exist',
+      );
+      for (const service of config.services) {
+        const hpa = hpas.find((h) => h.metadata.name === service.hpa);
+        assert.equal(service.floor, hpa?.spec.minReplicas, `${service.name}: the floor is the HPA's minReplicas as deployed`);
+        assert.ok(service.capacityRps > 0);
+      }
+
+      // The gateway reads it at its Service.
+      const controlUrl = new URL(gatewayEnv.get('MERCATO_CONTROL_URL')?.value ?? '');
+      const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === controlUrl.hostname);
+      assert.ok(service, `MERCATO_CONTROL_URL names a Service (${controlUrl.hostname})`);
+      assert.ok(matches({ matchLabels: service.spec.selector }, controller.pod.metadata.labels), 'which selects the controller');
+      const port = service.spec.ports.find((p: any) => p.port === Number(controlUrl.port || 80));
+      assert.ok(port && [http.name, http.containerPort].includes(port.targetPort), 'on the port the control API listens on');
+    });
+
+    test('RBAC is least privilege: only the controller is bound, to get/list/watch/patch horizontalpodautoscalers of its namespace', () => {
+      assert.equal(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding').length, 0, 'nothing cluster-wide');
+      const bindings = objects.filter((o) => o.kind === 'RoleBinding');
+      assert.equal(bindings.length, 1);
+      const binding = bindings[0] as K8sObject;
+      assert.deepEqual(
+        binding.subjects,
+        [{ kind: 'ServiceAccount', name: CONTROLLER_POD, namespace: overlay.namespace }],
+        'bound to the controller alone',
+      );
+      assert.equal(binding.roleRef.kind, 'Role');
+      const roles = objects.filter((o) => o.kind === 'Role');
+      assert.equal(roles.length, 1);
+      const role = roles[0] as K8sObject;
+      assert.equal(role.metadata.name, binding.roleRef.name);
+      const verbs = new Set<string>();
+      for (const rule of role.rules) {
+        assert.deepEqual(rule.apiGroups, ['autoscaling'], 'the HPA API group only');
+        assert.deepEqual(rule.resources, ['horizontalpodautoscalers'], 'HPAs only: not their status, not Deployments, not scale');
+        assert.equal(rule.resourceNames, undefined);
+        for (const verb of rule.verbs) verbs.add(verb);
+      }
+      assert.deepEqual([...verbs].sort(), ['get', 'list', 'patch', 'watch'], 'no create, update, delete or wildcard');
+      // No other pod can use an API token.
+      for (const workload of pods) {
+        if (workload.name === CONTROLLER_POD) continue;
+        assert.equal(workload.pod.spec.automountServiceAccountToken, false, `${workload.name}: no token`);
+        assert.notEqual(workload.pod.spec.serviceAccountName, CONTROLLER_POD, `${workload.name}: not the controller's account`);
       }
     });
 
