@@ -83,6 +83,9 @@ describe('the scaling page and the platform events in Chromium', () => {
       restarted = page.body.items?.find((e: { kind: string; service: string }) => e.kind === 'restarted' && e.service === 'cart');
     }
     assert.ok(restarted, 'a restarted event for cart within 60 s');
+    // The event is recorded when the restart starts: the pages below call cart (the header's cart), so wait until it answers again.
+    while ((await call(base, 'GET', '/health/services/cart')).status !== 200 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 500));
 
     const tab = await adminTab('ops-events');
     try {
