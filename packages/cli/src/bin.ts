@@ -8,7 +8,9 @@ import { UserError } from './user-error.ts';
 const USAGE = `Usage: mercato <command>
 
 Commands:
-  up [--scale service=n ...]   start the whole platform (what npm start runs)
+  up [--scale service=n ...] [--autoscale]
+                               start the whole platform (what npm start runs); --autoscale lets the
+                               predictive autoscaler start and drain instances (MERCATO_AUTOSCALE_LIMITS)
   status [--url URL]           show the gateway's view of every service
   seed [--products N] [--seed S]
                                load generated products, each with stock, straight into the
@@ -26,14 +28,14 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'up': {
-      const { values } = parseArgs({ args: rest, options: { scale: { type: 'string', multiple: true } } });
+      const { values } = parseArgs({ args: rest, options: { scale: { type: 'string', multiple: true }, autoscale: { type: 'boolean' } } });
       const scale: Record<string, number> = {};
       for (const item of values.scale ?? []) {
         const match = /^([a-z-]+)=(\d{1,2})$/.exec(item);
         if (!match?.[1] || !match[2]) throw new UserError(`--scale takes service=count, e.g. --scale catalog=2 (got ${item}).`);
         scale[match[1]] = Number(match[2]);
       }
-      await up({ env: process.env, scale });
+      await up({ env: process.env, scale, autoscale: values.autoscale === true });
       return;
     }
     case 'status': {

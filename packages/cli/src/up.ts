@@ -21,6 +21,8 @@ import { clientSecretHashes, ensureSecrets, type PlatformSecrets } from './secre
 import { seedModeOf } from './seed/seed-mode.ts';
 import { seedOnFirstStart } from './seed/seed-on-first-start.ts';
 import { type SmallTls, smallRequest } from './small-http.ts';
+import { autoscaleLimits } from './supervision/autoscale-config.ts';
+import type { AutoscaleLoop } from './supervision/autoscale-loop.ts';
 import { DeadLetterReplay } from './supervision/dead-letter-replay.ts';
 import { ReadinessWatch } from './supervision/readiness-watch.ts';
 import { runningInstances, scalingOff } from './supervision/scaling-off.ts';
@@ -32,6 +34,8 @@ export interface UpOptions {
   env: NodeJS.ProcessEnv;
   /** Instances per service, e.g. { catalog: 2 }; default 1. */
   scale: Record<string, number>;
+  /** `--autoscale`: the predictive autoscaler starts and drains business services' instances. */
+  autoscale?: boolean;
 }
 
 const STOP_GRACE_MS = 15_000;
@@ -92,6 +96,16 @@ export async function up(options: UpOptions): Promise<void> {
     spec.port ? { [spec.port.variable]: String(fixedPorts.get(spec.name)) } : { PORT: '0' };
 
   const seedMode = seedModeOf(env);
+  const limits = options.autoscale
+    ? autoscaleLimits(
+        BUSINESS_SERVICES.map((s) => s.name),
+        options.scale,
+        env.MERCATO_AUTOSCALE_LIMITS,
+      )
+    : undefined;
+  /** Instances a service starts with, and as many as it may ever have (certificates are made for each). */
+  const initialCount = (spec: ProcessSpec) => limits?.get(spec.name)?.min ?? options.scale[spec.name] ?? 1;
+  const mostInstances = (spec: ProcessSpec) => limits?.get(spec.name)?.max ?? initialCount(spec);
   const autoReplay = env.MERCATO_DLQ_AUTO_REPLAY ?? 'off';
   if (!['on', 'off', ''].includes(autoReplay))
     throw new UserError(`MERCATO_DLQ_AUTO_REPLAY must be on or off (got ${JSON.stringify(autoReplay)}).`);
@@ -108,6 +122,7 @@ export async function up(options: UpOptions): Promise<void> {
   const events = new ControlEvents((event) => say(`[${event.kind}] ${event.service} ${JSON.stringify(event.detail)}`));
   let readinessWatch: ReadinessWatch | undefined;
   let deadLetterReplay: DeadLetterReplay | undefined;
+  let autoscaleLoop: AutoscaleLoop | undefined;
   let controlServer: ControlServer | undefined;
   let cluster: EmbeddedCluster | undefined;
   let clusterStarting: Promise<EmbeddedCluster> | undefined;
@@ -125,6 +140,7 @@ export async function up(options: UpOptions): Promise<void> {
         say(`stopping (${reason})`);
         readinessWatch?.stop();
         deadLetterReplay?.stop();
+        autoscaleLoop?.stop();
         for (const p of processes) p.holdRestarts();
         const stopEach = (names: string[]) =>
           Promise.all(processes.filter((p) => names.includes(specName(p.name))).map((p) => p.stop(STOP_GRACE_MS).catch(() => undefined)));
@@ -209,7 +225,7 @@ export async function up(options: UpOptions): Promise<void> {
     // Imported only then: the certificate library stays out of the supervisor otherwise (ADR 0021).
     const tlsNames = [
       REGISTRY.name,
-      ...BUSINESS_SERVICES.flatMap((spec) => Array.from({ length: options.scale[spec.name] ?? 1 }, (_, i) => instanceName(spec, i))),
+      ...BUSINESS_SERVICES.flatMap((spec) => Array.from({ length: mostInstances(spec) }, (_, i) => instanceName(spec, i))),
       GATEWAY.name,
       SUPERVISOR_CERT,
       CLI_CERT,
@@ -273,7 +289,7 @@ export async function up(options: UpOptions): Promise<void> {
       clientId: GATEWAY_OPS_CLIENT,
       clientSecret: secrets.clients[GATEWAY_OPS_CLIENT] ?? '',
       events,
-      scaling: () => scalingOff(processes),
+      scaling: () => autoscaleLoop?.state() ?? scalingOff(processes),
       tls: supervisorTls,
     });
 
@@ -291,17 +307,16 @@ export async function up(options: UpOptions): Promise<void> {
     // Where instances reach it: itself, or an address in front of it (a load balancer, a test's TCP proxy).
     registryUrl = env.MERCATO_REGISTRY_URL ?? registryListensAt;
 
+    const serviceEnv = (spec: ProcessSpec): NodeJS.ProcessEnv => ({
+      ...portEnv(spec),
+      MERCATO_REGISTRY_URL: registryUrl,
+      ...databaseEnv(spec),
+      ...(busUrl ? { BUS_DATABASE_URL: busUrl } : {}),
+      ...credentials(spec.name),
+      ...suppliedSecrets(spec, secrets, env),
+    });
     const services = BUSINESS_SERVICES.flatMap((spec) =>
-      Array.from({ length: options.scale[spec.name] ?? 1 }, (_, i) =>
-        make(spec, i, {
-          ...portEnv(spec),
-          MERCATO_REGISTRY_URL: registryUrl,
-          ...databaseEnv(spec),
-          ...(busUrl ? { BUS_DATABASE_URL: busUrl } : {}),
-          ...credentials(spec.name),
-          ...suppliedSecrets(spec, secrets, env),
-        }),
-      ),
+      Array.from({ length: initialCount(spec) }, (_, i) => make(spec, i, serviceEnv(spec))),
     );
     for (const s of services) s.start();
     await Promise.all(services.map(waitReady));
@@ -331,6 +346,32 @@ export async function up(options: UpOptions): Promise<void> {
     readinessWatch = new ReadinessWatch(() => processes, { tls: supervisorTls });
     readinessWatch.start();
     const calls = new SupervisorCalls(() => registryUrl, secrets.clients[CLI_CLIENT] ?? '', supervisorTls);
+    if (limits) {
+      const { startAutoscaling } = await import('./supervision/autoscaling.ts');
+      autoscaleLoop = startAutoscaling({
+        limits,
+        events,
+        calls,
+        processes,
+        startInstance: (service, index) => {
+          const spec = BUSINESS_SERVICES.find((s) => s.name === service);
+          if (!spec) throw new Error(`no service ${service}`);
+          const managed = make(spec, index, serviceEnv(spec));
+          managed.start();
+          return managed;
+        },
+        drainInstance: async (managed) => {
+          await forgetInstance(
+            registryUrl,
+            managed.ready,
+            { clientId: CLI_CLIENT, clientSecret: secrets.clients[CLI_CLIENT] ?? '' },
+            supervisorTls,
+          );
+          await managed.stop(STOP_GRACE_MS);
+        },
+      });
+      say(`autoscaling ${[...limits].map(([name, l]) => `${name} ${l.min}–${l.max}`).join(', ')} (--autoscale)`);
+    }
     if (autoReplay === 'on') {
       deadLetterReplay = new DeadLetterReplay({
         calls,

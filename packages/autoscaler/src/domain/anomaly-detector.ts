@@ -1,4 +1,4 @@
-import type { Anomaly, AnomalyDetectorOptions, SeriesDetector } from '../api.ts';
+import type { Anomaly, AnomalyDetectorOptions, SeriesDetector } from './api.ts';
 
 export interface EwmaDetectorOptions extends AnomalyDetectorOptions {
   /** Normal readings in a row that end an episode, so the next anomaly raises again. Default 12 (1 min at 5 s). */

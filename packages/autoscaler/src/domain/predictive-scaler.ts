@@ -1,4 +1,4 @@
-import type { ForecastValue, Scaler, ScalingDecision, ScalingLimits, ScalingOptions, ServiceLoad } from '../api.ts';
+import type { ForecastValue, Scaler, ScalingDecision, ScalingLimits, ScalingOptions, ServiceLoad } from './api.ts';
 import { HoltWinters, type HoltWintersOptions } from './holt-winters.ts';
 import { RecommendationWindow } from './recommendation-window.ts';
 

@@ -1,4 +1,4 @@
-import type { Scaler, ScalingDecision, ScalingLimits, ServiceLoad } from '../api.ts';
+import type { Scaler, ScalingDecision, ScalingLimits, ServiceLoad } from './api.ts';
 import { RecommendationWindow } from './recommendation-window.ts';
 
 /** The Kubernetes HPA's defaults (kube-controller-manager and autoscaling/v2 `behavior`). */
