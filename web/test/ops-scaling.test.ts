@@ -137,8 +137,21 @@ describe('platform events in sentences', () => {
       'Anomaly in payments latency p99: 480 ms (expected 40 ms, score 12.3)',
     );
     assert.equal(
+      say('anomaly', 'orders', { series: 'error_rate', value: 0.12, expected: 0.001, score: 9, unit: 'ratio' }),
+      'Anomaly in orders error rate: 12% (expected 0.1%, score 9)',
+    );
+    assert.equal(
       say('replayed', 'payments', { id: '0193a0b1-aaaa-7bbb-8ccc-1234567890ab', type: 'orders.order.placed.v1', reason: 'by an operator' }),
       'orders.order.placed.v1 (567890ab) replayed to payments: by an operator',
+    );
+    assert.equal(
+      say('replayed', 'payments', {
+        id: 'x-1234',
+        type: 'orders.order.placed.v1',
+        outcome: 'failed (503)',
+        reason: 'downstream healthy again',
+      }),
+      'orders.order.placed.v1 (x-1234) replayed to payments: downstream healthy again — failed (503)',
     );
   });
 

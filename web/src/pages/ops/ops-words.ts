@@ -98,6 +98,7 @@ const SERIES_WORDS: Record<string, string> = {
   consumer_lag: 'consumer lag',
   backlog: 'bus backlog',
   eventLoopDelayP99Ms: 'event-loop delay p99',
+  event_loop_delay_p99: 'event-loop delay p99',
 };
 
 /** A measured value with its unit: `480 ms`, `12.5%` for a ratio, `3.2 req/s`. */
@@ -177,7 +178,10 @@ export function eventSentence(event: { kind: string; service: string; detail: un
       if (!type) return `A dead letter replayed to ${service}${Object.keys(d).length > 0 ? `: ${fallback()}` : ''}`;
       const reason = text(d, 'reason');
       const id = text(d, 'id');
-      return `${type}${id ? ` (${id.slice(-8)})` : ''} replayed to ${service}${reason ? `: ${reason}` : ''}`;
+      // The supervisor's automatic replay says how it went (`outcome`); only a replay that did not simply happen is worth saying.
+      const outcome = text(d, 'outcome');
+      const how = outcome && outcome !== 'replayed' ? ` — ${outcome}` : '';
+      return `${type}${id ? ` (${id.slice(-8)})` : ''} replayed to ${service}${reason ? `: ${reason}` : ''}${how}`;
     }
     case 'alert_firing':
     case 'alert_resolved': {
