@@ -42,8 +42,8 @@ interface PhaseFigures {
   /** Orders seen confirmed by their shopper while the phase ran. */
   confirmedInWindow: number;
   placeToConfirmedMs: number[];
-  /** Placement requests that failed and were sent again with the same key. */
-  placementRetries: number;
+  /** Placements whose first request failed (network error, 5xx, 429) and were sent again with the same key. */
+  placementsRetried: number;
   /** Placements never acknowledged before the client gave up (the bound is SETTLE_MS). */
   abandoned: number;
   /** Placements the platform answered with a 4xx other than 429 (never retried). */
@@ -61,7 +61,7 @@ const emptyPhase = (phase: Phase): PhaseFigures => ({
   placed: 0,
   confirmedInWindow: 0,
   placeToConfirmedMs: [],
-  placementRetries: 0,
+  placementsRetried: 0,
   abandoned: 0,
   refused: [],
   reads: 0,
@@ -243,6 +243,7 @@ export const scenario: Scenario = {
           const key = randomUUID();
           const started = performance.now();
           let placed: { id: string; status: string } | undefined;
+          let retried = false;
           while (!placed && Date.now() < deadline) {
             const answer = await call(
               'POST',
@@ -257,7 +258,8 @@ export const scenario: Scenario = {
               if (figures) figures.refused.push(`${answer.status} ${answer.body?.type ?? ''}`.trim());
               break;
             } else {
-              if (figures) figures.placementRetries++;
+              if (figures && !retried) figures.placementsRetried++;
+              retried = true;
               await sleep(RETRY_MS);
             }
           }
@@ -351,7 +353,7 @@ export const scenario: Scenario = {
           confirmed: finals.filter((s) => s === 'confirmed').length,
           cancelled: finals.filter((s) => s === 'cancelled').length,
           lost: finals.filter((s) => s === 'not found' || s === 'pending').length,
-          'placement retries': p.placementRetries,
+          'placements retried': p.placementsRetried,
           abandoned: p.abandoned,
           refused: p.refused.length,
           'idempotent reads': p.reads,

@@ -11,6 +11,7 @@ import {
   parseDuration,
   parseProcessTable,
   pickVictim,
+  restingServices,
   seededRandom,
   slowDbCycle,
 } from '../src/chaos/chaos-plan.ts';
@@ -135,6 +136,18 @@ describe('chaos: who may be hit', () => {
         }
       }),
     );
+  });
+
+  it("a service hit four times within two minutes rests, below the supervisor's crash loop of five restarts", () => {
+    const now = 1_000_000;
+    const hits = new Map([
+      ['orders', [now - 100_000, now - 60_000, now - 30_000, now - 1000]],
+      ['payments', [now - 130_000, now - 60_000, now - 30_000, now - 1000]],
+    ]);
+    const resting = restingServices(hits, now);
+    assert.deepEqual([...resting], ['orders']);
+    const victims = eligibleVictims(instances, { spareRegistry: false, paused: nothingPaused, settled: all(instances), resting });
+    assert.ok(!victims.some((v) => v.service === 'orders'));
   });
 
   it('picks nobody from nobody', () => {

@@ -11,11 +11,13 @@ import {
   chaosOptions,
   childrenOf,
   eligibleVictims,
+  HITS_PER_SERVICE,
   type Instance,
   instancesOf,
   type ProcessRow,
   parseProcessTable,
   pickVictim,
+  restingServices,
   seededRandom,
   slowDbCycle,
 } from './chaos-plan.ts';
@@ -110,6 +112,8 @@ class Chaos {
   readonly #paused = new Map<number, { instance: Instance; timer: NodeJS.Timeout }>();
   /** The database's processes stopped right now. */
   #dbStopped: number[] = [];
+  /** When each service was hit, for the crash-loop guard's margin (`restingServices`). */
+  readonly #hits = new Map<string, number[]>();
   readonly #counts = { kill: 0, pause: 0, slowDbCycles: 0 };
   readonly #startedAt = Date.now();
   #stopping = false;
@@ -183,6 +187,7 @@ class Chaos {
       spareRegistry: this.#options.spareRegistry,
       paused: new Set(this.#paused.keys()),
       settled: this.#settled,
+      resting: restingServices(this.#hits, Date.now()),
     });
     this.#settled = new Set(instances.map((i) => i.pid));
     const victim = pickVictim(candidates, this.#random);
@@ -191,6 +196,8 @@ class Chaos {
       return;
     }
     const { pauseMs } = this.#options;
+    const now = Date.now();
+    this.#hits.set(victim.service, [...(this.#hits.get(victim.service) ?? []).filter((at) => at > now - HITS_PER_SERVICE.windowMs), now]);
     if (pauseMs === undefined) {
       if (signal(victim.pid, 'SIGKILL')) {
         this.#counts.kill += 1;

@@ -111,6 +111,22 @@ export function childrenOf(rows: readonly ProcessRow[], pid: number): number[] {
 }
 
 /**
+ * The supervisor calls five restarts of one instance within two minutes a crash loop and stops
+ * restarting it (supervision/restart-policy.ts). Chaos stays under that: a service hit this many
+ * times within the window rests until the oldest hit leaves it, so a long run measures how the
+ * platform survives faults, not the crash-loop guard (which `mercato chaos` would otherwise trip
+ * by itself at `--kill-every 1s`). Counted per service, the name a restarted instance keeps.
+ */
+export const HITS_PER_SERVICE = { max: 4, windowMs: 120_000 };
+
+/** The services hit `max` times within the window before `now`: not to be hit again yet. */
+export function restingServices(hits: ReadonlyMap<string, readonly number[]>, now: number, limit = HITS_PER_SERVICE): Set<string> {
+  const resting = new Set<string>();
+  for (const [service, times] of hits) if (times.filter((at) => at > now - limit.windowMs).length >= limit.max) resting.add(service);
+  return resting;
+}
+
+/**
  * Which instances may be hit now:
  * - never the last gateway: it is the shop's only door, and with it gone every request fails, which
  *   measures nothing about the platform's resilience;
@@ -119,16 +135,18 @@ export function childrenOf(rows: readonly ProcessRow[], pid: number): number[] {
  * - never an instance paused right now (it is already hurt; SIGKILL would also lose its SIGCONT);
  * - only an instance that was already there at the previous look (`settled`), so that a restarted
  *   instance gets one interval to start before it can be hit again — killing it while it starts
- *   tests the supervisor's backoff, not the platform.
+ *   tests the supervisor's backoff, not the platform;
+ * - no instance of a resting service (`restingServices`).
  */
 export function eligibleVictims(
   instances: readonly Instance[],
-  options: { spareRegistry: boolean; paused: ReadonlySet<number>; settled: ReadonlySet<number> },
+  options: { spareRegistry: boolean; paused: ReadonlySet<number>; settled: ReadonlySet<number>; resting?: ReadonlySet<string> },
 ): Instance[] {
   const gateways = instances.filter((i) => i.service === 'gateway').length;
   return instances.filter((instance) => {
     if (instance.service === 'gateway' && gateways <= 1) return false;
     if (instance.service === 'registry' && options.spareRegistry) return false;
+    if (options.resting?.has(instance.service)) return false;
     return !options.paused.has(instance.pid) && options.settled.has(instance.pid);
   });
 }
