@@ -231,7 +231,7 @@ describe('the HPA minReplicas controller', () => {
       api.patches.every((p) => p.contentType === 'application/merge-patch+json' && Object.keys(p.body.spec).join() === 'minReplicas'),
     );
 
-    const { items } = controller.events(0);
+    const items = controller.events.after(0);
     const ups = items.filter((e) => e.kind === 'scaled_up');
     assert.ok(ups.length >= 3);
     assert.equal(items.filter((e) => e.kind === 'scaled_down').length, 0);
@@ -241,7 +241,7 @@ describe('the HPA minReplicas controller', () => {
     assert.equal(first?.detail.from, 2);
     assert.equal(first?.detail.target, 'hpa.minReplicas');
     assert.match(String(first?.detail.reason), /req\/s/);
-    assert.equal(controller.events(items.length).items.length, 0, 'nothing after the newest');
+    assert.equal(controller.events.after(items.length).length, 0, 'nothing after the newest');
 
     const [state] = controller.scaling().services;
     assert.equal(state?.name, 'catalog');
@@ -265,7 +265,7 @@ describe('the HPA minReplicas controller', () => {
       assert.ok((api.hpas.get('catalog')?.minReplicas ?? 0) <= 5);
     }
     assert.equal(api.hpas.get('catalog')?.minReplicas, 5, 'raised to maxReplicas, not beyond');
-    let firing = controller.events(0).items.filter((e) => e.kind === 'alert_firing');
+    let firing = controller.events.after(0).filter((e) => e.kind === 'alert_firing');
     assert.equal(firing.length, 1, 'fired once, not every step');
     assert.equal(firing[0]?.detail.alert, 'ScalingCapped');
     assert.ok(Number(firing[0]?.detail.needed) > 5);
@@ -275,7 +275,7 @@ describe('the HPA minReplicas controller', () => {
       prometheus.rps.set('catalog', 100);
       await step();
     }
-    const items = controller.events(0).items;
+    const items = controller.events.after(0);
     firing = items.filter((e) => e.kind === 'alert_firing');
     const resolved = items.filter((e) => e.kind === 'alert_resolved');
     assert.equal(firing.length, 1);
@@ -296,7 +296,7 @@ describe('the HPA minReplicas controller', () => {
       await step();
     }
     assert.equal(api.patches.length, 0);
-    assert.equal(controller.events(0).items.length, 0);
+    assert.equal(controller.events.after(0).length, 0);
     assert.deepEqual(
       controller.scaling().services.map((s) => [s.name, s.desired, s.instances]),
       [
@@ -321,7 +321,7 @@ describe('the HPA minReplicas controller', () => {
       assert.ok((api.hpas.get('catalog')?.minReplicas ?? 0) >= CATALOG.floor);
     }
     assert.equal(api.hpas.get('catalog')?.minReplicas, CATALOG.floor);
-    const downs = controller.events(0).items.filter((e) => e.kind === 'scaled_down');
+    const downs = controller.events.after(0).filter((e) => e.kind === 'scaled_down');
     assert.ok(downs.length >= 1);
     assert.equal(downs.at(-1)?.detail.to, CATALOG.floor);
   });
@@ -347,7 +347,7 @@ describe('the HPA minReplicas controller', () => {
       await step();
     }
     assert.equal(api.patches.length, 0);
-    assert.equal(controller.events(0).items.length, 0);
+    assert.equal(controller.events.after(0).length, 0);
     assert.equal(logged.filter((l) => l.message.startsWith('no load reading')).length, garbage.length);
     // Once Prometheus answers again, the controller acts on the readings.
     prometheus.answer = undefined;
@@ -366,7 +366,7 @@ describe('the HPA minReplicas controller', () => {
     const { controller, step } = harness([CATALOG], { prometheus: goneUrl });
     for (let i = 0; i < 5; i++) await step();
     assert.equal(api.patches.length, 0);
-    assert.equal(controller.events(0).items.length, 0);
+    assert.equal(controller.events.after(0).length, 0);
     assert.match(String(logged.find((l) => l.level === 'warn')?.fields.reason), /PROMETHEUS_URL/);
     assert.equal(controller.scaling().services[0]?.reason, 'no load reading yet');
   });
@@ -387,11 +387,11 @@ describe('the HPA minReplicas controller', () => {
     await step();
     assert.equal(api.patches.at(-1)?.body.metadata?.resourceVersion, '1');
     assert.equal(original.minReplicas, 2, 'the conflicting patch changed nothing');
-    assert.equal(controller.events(0).items.length, 0);
+    assert.equal(controller.events.after(0).length, 0);
     assert.ok(logged.some((l) => l.message.includes('changed while deciding')));
     await step();
     assert.ok(original.minReplicas >= podsFor(600));
-    assert.equal(controller.events(0).items.filter((e) => e.kind === 'scaled_up').length, 1);
+    assert.equal(controller.events.after(0).filter((e) => e.kind === 'scaled_up').length, 1);
   });
 
   test('an operator lowering maxReplicas is followed: minReplicas comes down with it, the scaler keeps its readings', async () => {

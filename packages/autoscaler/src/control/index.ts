@@ -1,2 +1,2 @@
-export { ControlEvents } from './control-events.ts';
+export { ControlEvents, type ControlEventsOptions } from './control-events.ts';
 export { type ControlServer, type ControlServerOptions, startControlServer } from './control-server.ts';

@@ -3,18 +3,12 @@
  * feed the reading to the service's scaler and set the HPA's `minReplicas` to the decision, clamped to
  * [floor, the HPA's maxReplicas]. The HPA still owns `replicas`: it scales above `minReplicas` on CPU
  * for what the forecast missed, and the controller lifts the floor ahead of a forecast peak and lowers
- * it again after. The events and the scaling state are kept for the gateway (control-server.ts).
+ * it again after. The events (a ControlEvents) and the scaling state are kept for the gateway
+ * (../control/control-server.ts).
  */
-import { randomUUID } from 'node:crypto';
-import type {
-  ControlEvent,
-  ControlEventDetail,
-  ControlEventKind,
-  ControlEventsResponse,
-  ScalingStateResponse,
-  ServiceScaling,
-} from '@mercato/contracts';
+import type { ScalingStateResponse, ServiceScaling } from '@mercato/contracts';
 import type { Scaler, ScalingDecision, ScalingLimits, ServiceLoad } from '../api.ts';
+import { ControlEvents } from '../control/control-events.ts';
 import type { HpaPort, HpaState } from './hpa-min-replicas.ts';
 import type { LoadSource } from './prometheus-load.ts';
 
@@ -39,8 +33,6 @@ export interface ControllerLog {
 
 /** Events kept in memory: a day of busy scaling; the gateway reads them within seconds and keeps its own. */
 const EVENTS_KEPT = 2_000;
-/** The contract's page: `GET /events` answers at most this many. */
-const EVENTS_PAGE = 500;
 /**
  * Readings kept per service to rebuild its scaler when the HPA's maxReplicas changes (the limits are
  * the scaler's, fixed at construction): two days at the 15 s step, so Holt-Winters keeps its daily season.
@@ -66,8 +58,8 @@ export class HpaController {
   readonly #scalerFor: ScalerFactory;
   readonly #log: ControllerLog;
   readonly #now: () => number;
-  readonly #events: ControlEvent[] = [];
-  #seq = 0;
+  /** What the controller did (scaled_up/scaled_down, ScalingCapped firing/resolved), for `GET /events`. */
+  readonly events: ControlEvents;
   #stepping: Promise<void> | undefined;
 
   constructor(options: {
@@ -77,6 +69,8 @@ export class HpaController {
     scalerFor: ScalerFactory;
     log: ControllerLog;
     now?: () => number;
+    /** The event log to record into; without it the controller keeps its own, stamped by its clock. */
+    events?: ControlEvents;
   }) {
     this.#services = options.services.map((config) => ({
       config,
@@ -92,6 +86,7 @@ export class HpaController {
     this.#scalerFor = options.scalerFor;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
+    this.events = options.events ?? new ControlEvents(undefined, { kept: EVENTS_KEPT, now: this.#now });
   }
 
   /** One step for every service; a step still running is joined, never overlapped. Never throws. */
@@ -127,7 +122,7 @@ export class HpaController {
     if (target !== hpa.minReplicas) {
       await this.#hpas.setMinReplicas(config.hpa, target, hpa.resourceVersion);
       state.hpa = { ...hpa, minReplicas: target };
-      this.#record(target > hpa.minReplicas ? 'scaled_up' : 'scaled_down', config.name, {
+      this.events.record(target > hpa.minReplicas ? 'scaled_up' : 'scaled_down', config.name, {
         from: hpa.minReplicas,
         to: target,
         reason: decision.reason.slice(0, 1_000),
@@ -139,7 +134,7 @@ export class HpaController {
     const capped = decision.needed > hpa.maxReplicas;
     if (capped !== state.capped) {
       state.capped = capped;
-      this.#record(capped ? 'alert_firing' : 'alert_resolved', config.name, {
+      this.events.record(capped ? 'alert_firing' : 'alert_resolved', config.name, {
         alert: 'ScalingCapped',
         needed: decision.needed,
         max: hpa.maxReplicas,
@@ -187,23 +182,6 @@ export class HpaController {
       { service: state.config.name, err: error instanceof Error ? error.message : String(error), status },
       status === 409 ? 'the HPA changed while deciding: trying again next step' : 'step failed: minReplicas left as it is',
     );
-  }
-
-  #record(kind: ControlEventKind, service: string, detail: ControlEventDetail): void {
-    this.#seq += 1;
-    this.#events.push({ seq: this.#seq, id: randomUUID(), at: new Date(this.#now()).toISOString(), kind, service, detail });
-    if (this.#events.length > EVENTS_KEPT) this.#events.splice(0, this.#events.length - EVENTS_KEPT);
-  }
-
-  /** `GET /events?after=<seq>`: the events after `after`, oldest first, at most 500. */
-  events(after = 0): ControlEventsResponse {
-    const items: ControlEvent[] = [];
-    for (const event of this.#events) {
-      if (event.seq <= after) continue;
-      items.push(event);
-      if (items.length === EVENTS_PAGE) break;
-    }
-    return { items };
   }
 
   /** `GET /scaling`: every service the controller looks after, as of its last decision. */

@@ -5,9 +5,10 @@
  * and the scaling state (MERCATO_CONTROL_URL). Configuration: config.ts. Stops on SIGTERM/SIGINT.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { GATEWAY_OPS_CLIENT } from '@mercato/contracts';
+import { startControlServer } from '../control/control-server.ts';
 import { PredictiveScaler } from '../index.ts';
 import { ControllerConfigError, loadControllerConfig } from './config.ts';
-import { createControlServer } from './control-server.ts';
 import { type ControllerLog, HpaController } from './controller.ts';
 import { KubernetesHpas } from './hpa-min-replicas.ts';
 import { PrometheusLoad } from './prometheus-load.ts';
@@ -44,13 +45,20 @@ const controller = new HpaController({
 });
 
 let stepped = false;
-const server = createControlServer({ controller, opsClientSecret: config.opsClientSecret, ready: () => stepped });
-server.listen(config.port, config.host, () => {
-  log.info(
-    { port: config.port, namespace: config.namespace, services: config.services.map((s) => s.name), stepMs: config.stepMs },
-    'mercato-autoscaler: control API listening; setting HPA minReplicas every step',
-  );
+// The gateway reads the events and the scaling state here with its gateway-ops credential; ready once a first step is done.
+const server = await startControlServer({
+  host: config.host,
+  port: config.port,
+  clientId: GATEWAY_OPS_CLIENT,
+  clientSecret: config.opsClientSecret,
+  events: controller.events,
+  scaling: () => controller.scaling(),
+  ready: () => stepped,
 });
+log.info(
+  { port: config.port, namespace: config.namespace, services: config.services.map((s) => s.name), stepMs: config.stepMs },
+  'mercato-autoscaler: control API listening; setting HPA minReplicas every step',
+);
 
 const step = async () => {
   await controller.step();
@@ -62,8 +70,7 @@ const timer = setInterval(() => void step(), config.stepMs);
 const stop = (signal: string) => {
   log.info({ signal }, 'stopping');
   clearInterval(timer);
-  server.close();
-  server.closeAllConnections();
+  void server.close();
 };
 process.once('SIGTERM', () => stop('SIGTERM'));
 process.once('SIGINT', () => stop('SIGINT'));
