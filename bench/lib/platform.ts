@@ -12,6 +12,8 @@ export async function withPlatform<T>(
   env: NodeJS.ProcessEnv,
   progress: (line: string) => void,
   work: (platform: PlatformProcess, where: { dataDir: string; prefix: string }) => Promise<T>,
+  /** `mercato up`'s own arguments (`--autoscale`, `--scale catalog=2`). */
+  args: string[] = [],
 ): Promise<T> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mercato-bench-'));
   const prefix = `bench_${process.pid}`;
@@ -20,14 +22,17 @@ export async function withPlatform<T>(
     // The embedded PostgreSQL runs as user postgres, which must traverse the folder.
     await chmod(dataDir, 0o755);
     progress('starting the platform (mercato up)…');
-    platform = await launchPlatform({
-      MERCATO_DATA_DIR: dataDir,
-      GATEWAY_PORT: String(await freePort()),
-      MERCATO_DB_PREFIX: prefix,
-      DATABASE_URL: process.env.DATABASE_URL ?? '',
-      LOG_LEVEL: 'warn',
-      ...env,
-    });
+    platform = await launchPlatform(
+      {
+        MERCATO_DATA_DIR: dataDir,
+        GATEWAY_PORT: String(await freePort()),
+        MERCATO_DB_PREFIX: prefix,
+        DATABASE_URL: process.env.DATABASE_URL ?? '',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      args,
+    );
     progress(`platform ready in ${platform.readySeconds} s at ${platform.gatewayUrl}`);
     return await work(platform, { dataDir, prefix });
   } finally {

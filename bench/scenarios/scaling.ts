@@ -4,6 +4,7 @@ import { ReactiveScaler } from '../../packages/autoscaler/src/domain/reactive-sc
 import { ratio } from '../lib/measure-targets.ts';
 import { instanceCapacity } from '../lib/scaling/capacity.ts';
 import { evaluateDetector } from '../lib/scaling/detector-eval.ts';
+import { liveRamp } from '../lib/scaling/live.ts';
 import { parseScalingOptions, USAGE } from '../lib/scaling/options.ts';
 import { type RunFigures, type ServiceModel, serviceRate, simulate } from '../lib/scaling/simulator.ts';
 import { makeTraces } from '../lib/scaling/traces.ts';
@@ -103,6 +104,12 @@ export const scenario: Scenario = {
       for (const r of detectorRows)
         summary[`detector, ${r.series}, ${r.fault}`] =
           `detected ${r.detected}/${r.runs}, delay p50 ${r['delay p50 s']} s; ${r['false alarms / h (fault-free)']} false alarms per fault-free hour`;
+    }
+    if (o.parts.has('live')) {
+      const live = await liveRamp(o.live, progress);
+      tables.push({ title: 'live ramp through the gateway, mercato up --autoscale: catalog every 5 s', rows: live.timeline });
+      tables.push({ title: 'live ramp: each catalog instance added, against when the load needed it', rows: live.added });
+      Object.assign(summary, live.summary);
     }
     if (rows.length === 0) rows = tables.shift()?.rows ?? [];
     return { rows, tables, summary };

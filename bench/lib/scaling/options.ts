@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { positiveInteger } from '../measure-targets.ts';
 
-export const PARTS = ['traces', 'detector'] as const;
+export const PARTS = ['traces', 'detector', 'live'] as const;
 export type Part = (typeof PARTS)[number];
 
 export const USAGE =
-  '[--parts traces,detector (default traces)] [--capacity <req/s per instance>] [--min 2] [--max 12] [--start-delay 10] [--slo 300] [--idle-p99 30] [--hpa-window 30] [--hpa-sync 15] [--lead 60] [--target 0.8] [--seed 1] [--runs 20]';
+  '[--parts traces,detector,live (default traces)] [--live-capacity 40] [--live-peak 120] [--live-ramp 120] [--live-hold 30] [--capacity <req/s per instance>] [--min 2] [--max 12] [--start-delay 10] [--slo 300] [--idle-p99 30] [--hpa-window 30] [--hpa-sync 15] [--lead 60] [--target 0.8] [--seed 1] [--runs 20]';
 
 export interface ScalingBenchOptions {
   parts: Set<Part>;
@@ -21,6 +21,7 @@ export interface ScalingBenchOptions {
   target: number;
   seed: number;
   runs: number;
+  live: { capacityRps: number; peakRps: number; rampSeconds: number; holdSeconds: number };
 }
 
 function positive(option: string, value: string): number {
@@ -46,6 +47,10 @@ export function parseScalingOptions(args: string[]): ScalingBenchOptions {
       target: { type: 'string', default: '0.8' },
       seed: { type: 'string', default: '1' },
       runs: { type: 'string', default: '20' },
+      'live-capacity': { type: 'string', default: '40' },
+      'live-peak': { type: 'string', default: '120' },
+      'live-ramp': { type: 'string', default: '120' },
+      'live-hold': { type: 'string', default: '30' },
     },
   });
   const parts = new Set<Part>();
@@ -75,5 +80,11 @@ export function parseScalingOptions(args: string[]): ScalingBenchOptions {
     target,
     seed: positiveInteger('seed', values.seed),
     runs: positiveInteger('runs', values.runs),
+    live: {
+      capacityRps: positive('live-capacity', values['live-capacity']),
+      peakRps: positive('live-peak', values['live-peak']),
+      rampSeconds: positive('live-ramp', values['live-ramp']),
+      holdSeconds: positive('live-hold', values['live-hold']),
+    },
   };
 }
