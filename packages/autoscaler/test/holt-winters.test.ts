@@ -62,3 +62,36 @@ test('the forecast is never negative, whatever the series', () => {
     ),
   );
 });
+
+test('trendNoise predicts how far the trend moves on a flat noisy series', () => {
+  const model = new HoltWinters();
+  const noise = normalNoise(3);
+  let sumSquares = 0;
+  let n = 0;
+  for (let i = 0; i < 20_000; i++) {
+    model.observe(500 + 40 * noise());
+    if (i < 500) continue;
+    sumSquares += model.trend ** 2;
+    n += 1;
+  }
+  const measured = Math.sqrt(sumSquares / n);
+  const predicted = model.trendNoise(40);
+  assert.ok(
+    Math.abs(predicted / measured - 1) < 0.1,
+    `predicted ${predicted.toFixed(3)}, measured ${measured.toFixed(3)} req/s per reading`,
+  );
+  // a steeper damping or slower trend smoothing moves less
+  assert.ok(new HoltWinters({ beta: 0.02 }).trendNoise(40) < predicted);
+});
+
+test('forecast takes a trend in place of the model own', () => {
+  const model = new HoltWinters({ phi: 1 });
+  for (let i = 0; i < 200; i++) model.observe(100 + 5 * i);
+  assert.deepEqual(model.forecast(5), model.forecast(5, model.trend));
+  const level = model.forecast(5, 0);
+  assert.ok(
+    level.every((v) => v === level[0]),
+    'no trend: flat',
+  );
+  assert.ok(Math.abs((level[0] as number) - (100 + 5 * 199)) < 5);
+});

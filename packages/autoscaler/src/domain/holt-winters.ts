@@ -47,6 +47,7 @@ export class HoltWinters {
   readonly #gamma: number;
   readonly #seasonSteps: number;
   readonly #buckets: number;
+  readonly #trendNoisePerSigma: number;
   #level = 0;
   #trend = 0;
   #count = 0;
@@ -63,11 +64,29 @@ export class HoltWinters {
     this.#seasonSteps = seasonSteps >= 2 ? seasonSteps : 0;
     this.#buckets = Math.max(1, Math.min(this.#seasonSteps, Math.floor(options.seasonBuckets ?? MAX_SEASON_BUCKETS)));
     if (this.#seasonSteps > 0) this.#firstSeasons = new Float64Array(2 * this.#seasonSteps);
+    this.#trendNoisePerSigma = steadyTrendSpread(this.#alpha, this.#beta, this.#phi);
   }
 
   /** Readings seen so far. */
   get count(): number {
     return this.#count;
+  }
+
+  /** The trend now: the change per reading the forecast projects, before damping. */
+  get trend(): number {
+    return this.#trend;
+  }
+
+  /**
+   * How much the trend moves on noise alone: its standard deviation on a flat series whose readings
+   * have noise of standard deviation `sigma` (white, no slope). On such a series the deviations of
+   * level and trend from the truth, x = (l, b), follow x' = A·x + B·ε with
+   * A = [[1 − α, (1 − α)·φ], [−α·β, φ·(1 − α·β)]] and B = (α, α·β); the trend's variance is the
+   * steady state of P = A·P·Aᵀ + B·Bᵀ. At the defaults that is ~0.019 σ per reading (measured
+   * 0.0188 over 20,000 readings), ~0.2 σ once projected over a minute of 5 s steps.
+   */
+  trendNoise(sigma: number): number {
+    return Math.abs(sigma) * this.#trendNoisePerSigma;
   }
 
   /** True once two seasons have been seen and the seasonal part is in use. */
@@ -97,8 +116,11 @@ export class HoltWinters {
     if (this.#firstSeasons && this.#count === this.#firstSeasons.length) this.#startSeason();
   }
 
-  /** The next `steps` readings (1 to `steps` ahead of the last one), never below 0. */
-  forecast(steps: number): number[] {
+  /**
+   * The next `steps` readings (1 to `steps` ahead of the last one), never below 0. `trend` replaces
+   * the model's own for this forecast (a caller that judges part of it to be noise passes less).
+   */
+  forecast(steps: number, trend = this.#trend): number[] {
     const out: number[] = [];
     if (this.#count === 0) return out;
     let damping = 0;
@@ -106,7 +128,7 @@ export class HoltWinters {
     for (let h = 1; h <= steps; h++) {
       factor *= this.#phi;
       damping += factor;
-      const value = this.#level + damping * this.#trend + this.#seasonAt(this.#count - 1 + h);
+      const value = this.#level + damping * trend + this.#seasonAt(this.#count - 1 + h);
       out.push(Math.max(0, value));
     }
     return out;
@@ -155,4 +177,25 @@ export class HoltWinters {
     this.#level -= this.#seasonAt(this.#count - 1);
     this.#firstSeasons = undefined;
   }
+}
+
+/** √(steady-state variance of the trend) for unit white noise on a flat series (see trendNoise); Infinity if the recursion is unstable. */
+function steadyTrendSpread(alpha: number, beta: number, phi: number): number {
+  const a11 = 1 - alpha;
+  const a12 = (1 - alpha) * phi;
+  const a21 = -alpha * beta;
+  const a22 = phi * (1 - alpha * beta);
+  const b1 = alpha;
+  const b2 = alpha * beta;
+  let [pll, plb, pbb] = [0, 0, 0];
+  for (let i = 0; i < 100_000; i++) {
+    const nll = a11 * a11 * pll + 2 * a11 * a12 * plb + a12 * a12 * pbb + b1 * b1;
+    const nlb = a11 * a21 * pll + (a11 * a22 + a12 * a21) * plb + a12 * a22 * pbb + b1 * b2;
+    const nbb = a21 * a21 * pll + 2 * a21 * a22 * plb + a22 * a22 * pbb + b2 * b2;
+    const settled = Math.abs(nbb - pbb) <= 1e-15 * Math.max(1, nbb);
+    [pll, plb, pbb] = [nll, nlb, nbb];
+    if (!Number.isFinite(pbb) || pbb > 1e12) return Number.POSITIVE_INFINITY;
+    if (settled) break;
+  }
+  return Math.sqrt(pbb);
 }
