@@ -97,6 +97,67 @@ describe('gateway resilience', () => {
     assert.equal((late.body as { instance: string }).instance, survivor.instanceId);
   });
 
+  it('the only catalog instance killed and replaced a second later: every GET waits for the replacement and is answered, a POST is refused at once', async () => {
+    // From no catalog instance: the ones before are stopped and their registrations gone.
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await waitFor('no catalog instance at the gateway', () => gateway.context.discovery?.instances('catalog').length === 0, 15_000);
+    const first = await spawnService(stubCatalog, stubEnv());
+    cleanups.push(async () => {
+      first.child.kill('SIGKILL');
+      await first.exited;
+    });
+    await known('catalog', 1);
+    const statuses = new Map<number, number>();
+    let stop = false;
+    const worker = async () => {
+      for (let n = 0; !stop; n++) {
+        const answer = await get(`/api/products/q${n}`);
+        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+      }
+    };
+    const workers = Promise.all(Array.from({ length: 5 }, worker));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // As `mercato up` restarts a killed child: gone without a word, a new one on another port soon after.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await waitFor('catalog deregistered at the gateway', async () => {
+      const sent = await request(`${gatewayUrl}/api/products`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
+      await sent.body.dump();
+      return gateway.context.discovery?.instances('catalog').length === 0 || sent.statusCode === 503;
+    });
+    const post = performance.now();
+    const refused = await request(`${gatewayUrl}/api/products`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    await refused.body.dump();
+    const postMs = performance.now() - post;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const replacement = await spawnService(stubCatalog, stubEnv());
+    cleanups.push(async () => {
+      replacement.child.kill('SIGKILL');
+      await replacement.exited;
+    });
+    await waitFor('the replacement at the gateway', () =>
+      gateway.context.discovery?.instances('catalog').some((i) => i.url === replacement.url),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop = true;
+    await workers;
+    // The tests after this one start from no catalog instance.
+    replacement.child.kill('SIGTERM');
+    await replacement.exited;
+    await waitFor('no catalog instance at the gateway', () => gateway.context.discovery?.instances('catalog').length === 0, 15_000);
+    assert.deepEqual(Object.fromEntries(statuses), { 200: statuses.get(200) }, 'no GET failed while the instance was replaced');
+    assert.equal(refused.statusCode, 503);
+    assert.ok(postMs < 500, `a write is not held for an instance (${Math.round(postMs)} ms)`);
+  });
+
   it('opens the circuit after repeated 5xx: 503 at once without calling the upstream, then a probe closes it', async () => {
     let status = 500;
     let delayMs = 0;
