@@ -34,7 +34,7 @@ export interface ScalingOptions {
   leadMs?: number;
   /** How far the forecast shown goes (ms). Default 300,000. */
   horizonMs?: number;
-  /** A lower desired count must hold this long before instances are removed (ms). Default 300,000. */
+  /** A lower desired count must hold this long before instances are removed (ms). Default 120,000 for the predictive rule (it looks ahead), 300,000 for the reactive one (the HPA's). */
   scaleDownStabilisationMs?: number;
   /** Readings per season (a day) for Holt-Winters' seasonal part, used once two seasons are seen. */
   seasonSteps?: number;
