@@ -86,6 +86,45 @@ describe('the item model', () => {
     assert.equal(model.similarTo('A', 1, () => false, NOW)[0]?.productId, 'C');
   });
 
+  it('products looked at in one visit tie more strongly than ones looked at weeks apart', () => {
+    const model = new ItemModel({ epoch: NOW - 60 * DAY });
+    for (let u = 0; u < 5; u++)
+      learn(model, [
+        [`together${u}`, 'A', 'view', NOW - 30 * DAY],
+        [`together${u}`, 'B', 'view', NOW - 30 * DAY + 60_000],
+        [`apart${u}`, 'A', 'view', NOW - 30 * DAY],
+        // Later evidence weighs more (forward decay), yet three weeks apart it is not the same visit.
+        [`apart${u}`, 'C', 'view', NOW - 9 * DAY],
+      ]);
+    assert.deepEqual(
+      model.similarTo('A', 2, () => false, NOW).map((s) => s.productId),
+      ['B', 'C'],
+    );
+  });
+
+  it('each of a shopper’s recent products has one vote in their row, however many strong neighbours it has', () => {
+    const model = new ItemModel({ epoch: NOW });
+    for (let u = 0; u < 20; u++) {
+      learn(model, [
+        [`x${u}`, 'X', 'view'],
+        [`x${u}`, `X${u % 2}`, 'view'],
+        [`y${u}`, 'Y', 'view'],
+      ]);
+      if (u < 5) learn(model, [[`y${u}`, 'Y1', 'view']]);
+    }
+    // X's two neighbours are each more similar to it than Y1 is to Y, but they share X's one vote.
+    assert.ok((model.similarTo('X', 1, () => false, NOW)[0]?.score ?? 0) > (model.similarTo('Y', 1, () => false, NOW)[0]?.score ?? 0));
+    learn(model, [
+      ['me', 'X', 'view'],
+      ['me', 'Y', 'view'],
+    ]);
+    const row = model.forShopper('me', 3, () => false, NOW);
+    assert.deepEqual(
+      row.map((s) => s.productId),
+      ['Y1', 'X0', 'X1'],
+    );
+  });
+
   it('a shopper is never recommended what they bought, on their own row or on a product page', () => {
     const model = new ItemModel({ epoch: NOW });
     for (let u = 0; u < 5; u++)

@@ -6,8 +6,11 @@
  * the co-occurrence is the sum over shoppers of the lower of their two levels (a weighted Jaccard
  * numerator), and a product's weight the sum of its levels; similarity is the cosine
  * `C(i,j) / sqrt(N(i) N(j))`, shrunk when few shoppers support it, which keeps popular products from
- * being everyone's neighbour. Time decay is forward decay: a change at time t is added times
- * 2^((t - epoch) / halfLife), so older evidence weighs less without ever rescaling what is stored.
+ * being everyone's neighbour. A pair counts more the closer in time the shopper's two ties are
+ * (half of it an hour apart): products looked at in one visit share a purpose, while a shopper's
+ * visits weeks apart may follow different tastes. Time decay is forward decay: a change at time t is
+ * added times 2^((t - epoch) / halfLife), so older evidence weighs less without ever rescaling what is
+ * stored.
  */
 
 export type InteractionKind = 'view' | 'cart' | 'purchase';
@@ -31,8 +34,10 @@ export interface ItemModelOptions {
   maxNeighbours?: number;
   /** Support (in levels) at which a similarity keeps half its value (default 3). */
   shrinkage?: number;
-  /** Half-life, in days, of a shopper's own interactions in their personal row (default 7: what they look at now). */
+  /** Half-life, in days, of a shopper's own interactions in their personal row (default 30: recent tastes first, older ones not forgotten). */
   personalHalfLifeDays?: number;
+  /** Gap, in hours, between a shopper's ties to two products at which their pair counts half (default 1: one visit). */
+  sessionHalfLifeHours?: number;
 }
 
 export interface Scored {
@@ -48,7 +53,8 @@ interface Shopper {
   bought: Set<number>;
 }
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 /** Popular products ranked: enough to fill any answer's popular part, also within one category. */
 const POPULAR_KEPT = 5_000;
 /** Forward decay's growth stays below 2^64 (doubles overflow past 2^1024 half-lives). */
@@ -62,6 +68,7 @@ export class ItemModel {
   readonly #maxNeighbours: number;
   readonly #shrinkage: number;
   readonly #personalHalfLifeMs: number;
+  readonly #sessionHalfLifeMs: number;
   readonly #index = new Map<string, number>();
   readonly #ids: string[] = [];
   /** N(i), forward-decayed. */
@@ -80,7 +87,8 @@ export class ItemModel {
     this.#historySize = options.historySize ?? 20;
     this.#maxNeighbours = options.maxNeighbours ?? 100;
     this.#shrinkage = options.shrinkage ?? 3;
-    this.#personalHalfLifeMs = (options.personalHalfLifeDays ?? 7) * DAY_MS;
+    this.#personalHalfLifeMs = (options.personalHalfLifeDays ?? 30) * DAY_MS;
+    this.#sessionHalfLifeMs = (options.sessionHalfLifeHours ?? 1) * HOUR_MS;
   }
 
   get interactions(): number {
@@ -114,8 +122,9 @@ export class ItemModel {
         const theirs = shopper.levels[k] as number;
         const added = Math.min(level, theirs) - Math.min(before, theirs);
         if (added > 0) {
-          this.#pair(item, other, added * decay);
-          this.#pair(other, item, added * decay);
+          const together = added * decay * 2 ** (-Math.abs(at - (shopper.at[k] as number)) / this.#sessionHalfLifeMs);
+          this.#pair(item, other, together);
+          this.#pair(other, item, together);
         }
       }
     }
@@ -144,19 +153,23 @@ export class ItemModel {
   }
 
   /**
-   * For one shopper, from their recent products (recent and strong ties weigh more), without what they
-   * bought or anything `skip` refuses.
+   * For one shopper, from their recent products, without what they bought or anything `skip` refuses.
+   * Each recent product's neighbours are scaled to sum to one (item-based top-N's normalised
+   * similarity, Deshpande & Karypis 2004), so a product with many strong neighbours does not drown the
+   * shopper's other tastes, and weighted by recency alone: its level already weighs in its
+   * co-occurrences, and counting it again let one carted product outvote a whole taste.
    */
   forShopper(userId: string, limit: number, skip: (productId: string) => boolean, now = Date.now()): Scored[] {
     const shopper = this.#shoppers.get(userId);
     if (!shopper) return [];
     const scores = new Map<number, number>();
     for (let k = 0; k < shopper.items.length; k++) {
-      const recency = 2 ** (((shopper.at[k] as number) - now) / this.#personalHalfLifeMs);
-      const weight = (shopper.levels[k] as number) * recency;
-      for (const [other, similarity] of this.#similarities(shopper.items[k] as number, weight, now)) {
-        scores.set(other, (scores.get(other) ?? 0) + similarity);
-      }
+      const neighbours = this.#similarities(shopper.items[k] as number, 1, now);
+      let sum = 0;
+      for (const similarity of neighbours.values()) sum += similarity;
+      if (sum <= 0) continue;
+      const weight = 2 ** (((shopper.at[k] as number) - now) / this.#personalHalfLifeMs) / sum;
+      for (const [other, similarity] of neighbours) scores.set(other, (scores.get(other) ?? 0) + similarity * weight);
     }
     return this.#best(scores, limit, (other) => shopper.bought.has(other) || skip(this.#ids[other] as string));
   }
