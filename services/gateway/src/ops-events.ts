@@ -1,15 +1,8 @@
+import type { ControlEventKind } from '@mercato/contracts';
 import { uuidv7 } from '@mercato/kit';
 
-/** What the platform did or noticed by itself (API.md, `GET /api/ops/events`). */
-export type OpsEventKind =
-  | 'restarted'
-  | 'crash_loop'
-  | 'scaled_up'
-  | 'scaled_down'
-  | 'anomaly'
-  | 'alert_firing'
-  | 'alert_resolved'
-  | 'replayed';
+/** What the platform did or noticed by itself (API.md, `GET /api/ops/events`): the control loop's kinds, one list. */
+export type OpsEventKind = ControlEventKind;
 
 /** An event's particulars, as plain JSON (an alert's name, severity and summary; a restart's exit code…). */
 export type OpsEventDetail = Readonly<Record<string, string | number | boolean | null | undefined>>;

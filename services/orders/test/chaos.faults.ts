@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, launchPlatform, type PlatformProcess } from '@mercato/cli';
-import { call, Shopper } from './support/shop.ts';
+import { call, checkoutPlatformEnv, Shopper, stockOneProduct } from './support/shop.ts';
 
 const ADMIN = { email: 'admin@chaos.test', password: 'admin password 123' };
 const SKU = 'CHAOS-1';
@@ -101,29 +101,10 @@ before(async () => {
     // The platform's own embedded PostgreSQL and pg-boss, as `npm start` on a laptop.
     DATABASE_URL: '',
     NATS_URL: '',
-    MERCATO_SEED: 'none',
-    MERCATO_ADMIN_EMAIL: ADMIN.email,
-    MERCATO_ADMIN_PASSWORD: ADMIN.password,
-    MERCATO_RATE_LIMIT_ANON: '0',
-    MERCATO_RATE_LIMIT_USER: '0',
-    MERCATO_RATE_LIMIT_AUTH: '0',
-    MERCATO_SANDBOX_DELAY_MS: '20',
-    ORDERS_STEP_TIMEOUT_MS: '30000',
+    ...checkoutPlatformEnv(ADMIN),
   });
   base = platform.gatewayUrl;
-  admin = (await call(base, 'POST', '/api/auth/login', { body: ADMIN })).body.accessToken;
-  const product = {
-    slug: 'chaos-1',
-    name: 'Chaos mug',
-    description: 'for the chaos test',
-    category: 'test-goods',
-    price: { amount: 900, currency: 'USD' },
-    sku: SKU,
-    images: [],
-    attributes: {},
-  };
-  assert.equal((await call(base, 'POST', '/api/products', { token: admin, body: product })).status, 201);
-  assert.equal((await call(base, 'PUT', `/api/inventory/${SKU}`, { token: admin, body: { onHand: 100_000 } })).status, 200);
+  admin = await stockOneProduct(base, ADMIN, { slug: 'chaos-1', name: 'Chaos mug', sku: SKU, amount: 900, onHand: 100_000 });
 });
 
 after(async () => {

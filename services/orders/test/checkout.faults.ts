@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, launchPlatform, type PlatformProcess, provisionServiceDatabases, startEmbeddedPostgres } from '@mercato/cli';
 import { createTcpProxy, type TcpProxy } from '@mercato/kit/testing';
-import { call, Shopper } from './support/shop.ts';
+import { call, checkoutPlatformEnv, Shopper, stockOneProduct } from './support/shop.ts';
 
 const ADMIN = { email: 'admin@faults.test', password: 'admin password 123' };
 const SKU = 'FAULT-1';
@@ -144,29 +144,10 @@ before(async () => {
     BUS_DATABASE_URL: bus.toString(),
     MERCATO_REGISTRY_PORT: String(registryPort),
     MERCATO_REGISTRY_URL: `http://127.0.0.1:${registryProxy.port}`,
-    MERCATO_SEED: 'none',
-    MERCATO_ADMIN_EMAIL: ADMIN.email,
-    MERCATO_ADMIN_PASSWORD: ADMIN.password,
-    MERCATO_RATE_LIMIT_ANON: '0',
-    MERCATO_RATE_LIMIT_USER: '0',
-    MERCATO_RATE_LIMIT_AUTH: '0',
-    MERCATO_SANDBOX_DELAY_MS: '20',
-    ORDERS_STEP_TIMEOUT_MS: '30000',
+    ...checkoutPlatformEnv(ADMIN),
   });
   base = platform.gatewayUrl;
-  admin = (await call(base, 'POST', '/api/auth/login', { body: ADMIN })).body.accessToken;
-  const product = {
-    slug: 'fault-1',
-    name: 'Fault mug',
-    description: 'for the fault tests',
-    category: 'test-goods',
-    price: { amount: 1200, currency: 'USD' },
-    sku: SKU,
-    images: [],
-    attributes: {},
-  };
-  assert.equal((await call(base, 'POST', '/api/products', { token: admin, body: product })).status, 201);
-  assert.equal((await call(base, 'PUT', `/api/inventory/${SKU}`, { token: admin, body: { onHand: 10_000 } })).status, 200);
+  admin = await stockOneProduct(base, ADMIN, { slug: 'fault-1', name: 'Fault mug', sku: SKU, amount: 1200, onHand: 10_000 });
 });
 
 after(async () => {

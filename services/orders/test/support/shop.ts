@@ -76,3 +76,43 @@ export class Shopper {
     }
   }
 }
+
+/** What a whole-platform checkout test runs with: no seed, the admin it signs in as, no rate limits, a quick sandbox provider. */
+export function checkoutPlatformEnv(admin: { email: string; password: string }): NodeJS.ProcessEnv {
+  return {
+    MERCATO_SEED: 'none',
+    MERCATO_ADMIN_EMAIL: admin.email,
+    MERCATO_ADMIN_PASSWORD: admin.password,
+    MERCATO_RATE_LIMIT_ANON: '0',
+    MERCATO_RATE_LIMIT_USER: '0',
+    MERCATO_RATE_LIMIT_AUTH: '0',
+    MERCATO_SANDBOX_DELAY_MS: '20',
+    ORDERS_STEP_TIMEOUT_MS: '30000',
+  };
+}
+
+/** Signs the admin in, creates one product with `sku` and stocks it; resolves with the admin's token. */
+export async function stockOneProduct(
+  base: string,
+  admin: { email: string; password: string },
+  product: { slug: string; name: string; sku: string; amount: number; onHand: number },
+): Promise<string> {
+  const token = (await call(base, 'POST', '/api/auth/login', { body: admin })).body.accessToken;
+  const created = await call(base, 'POST', '/api/products', {
+    token,
+    body: {
+      slug: product.slug,
+      name: product.name,
+      description: `for ${product.name}`,
+      category: 'test-goods',
+      price: { amount: product.amount, currency: 'USD' },
+      sku: product.sku,
+      images: [],
+      attributes: {},
+    },
+  });
+  if (created.status !== 201) throw new Error(`product not created: ${created.status} ${JSON.stringify(created.body)}`);
+  const stocked = await call(base, 'PUT', `/api/inventory/${product.sku}`, { token, body: { onHand: product.onHand } });
+  if (stocked.status !== 200) throw new Error(`stock not set: ${stocked.status} ${JSON.stringify(stocked.body)}`);
+  return token;
+}
