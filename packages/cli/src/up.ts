@@ -124,6 +124,8 @@ export async function up(options: UpOptions): Promise<void> {
   let deadLetterReplay: DeadLetterReplay | undefined;
   let autoscaleLoop: AutoscaleLoop | undefined;
   let controlServer: ControlServer | undefined;
+  /** Instances the autoscaler is draining: no longer in `processes`, still waited for on the way out. */
+  const draining = new Set<Promise<void>>();
   let cluster: EmbeddedCluster | undefined;
   let clusterStarting: Promise<EmbeddedCluster> | undefined;
   const stopCluster = async () => {
@@ -146,6 +148,7 @@ export async function up(options: UpOptions): Promise<void> {
           Promise.all(processes.filter((p) => names.includes(specName(p.name))).map((p) => p.stop(STOP_GRACE_MS).catch(() => undefined)));
         await stopEach([GATEWAY.name]);
         await stopEach(BUSINESS_SERVICES.map((s) => s.name));
+        await Promise.all(draining);
         await stopEach([REGISTRY.name]);
         await controlServer?.close();
         await stopCluster();
@@ -360,14 +363,19 @@ export async function up(options: UpOptions): Promise<void> {
           managed.start();
           return managed;
         },
-        drainInstance: async (managed) => {
-          await forgetInstance(
-            registryUrl,
-            managed.ready,
-            { clientId: CLI_CLIENT, clientSecret: secrets.clients[CLI_CLIENT] ?? '' },
-            supervisorTls,
-          );
-          await managed.stop(STOP_GRACE_MS);
+        drainInstance: (managed) => {
+          const drained = (async () => {
+            await forgetInstance(
+              registryUrl,
+              managed.ready,
+              { clientId: CLI_CLIENT, clientSecret: secrets.clients[CLI_CLIENT] ?? '' },
+              supervisorTls,
+            );
+            await managed.stop(STOP_GRACE_MS);
+          })()
+            .catch(() => undefined)
+            .finally(() => draining.delete(drained));
+          draining.add(drained);
         },
       });
       say(`autoscaling ${[...limits].map(([name, l]) => `${name} ${l.min}–${l.max}`).join(', ')} (--autoscale)`);

@@ -23,7 +23,8 @@ export function startAutoscaling(options: {
   calls: SupervisorCalls;
   processes: ManagedProcess[];
   startInstance: (service: string, index: number) => ManagedProcess;
-  drainInstance: (managed: ManagedProcess) => Promise<void>;
+  /** Deregisters and stops an instance in the background (the next step does not wait for its drain). */
+  drainInstance: (managed: ManagedProcess) => void;
 }): AutoscaleLoop {
   const { processes } = options;
   const of = (service: string) => processes.filter((p) => p.name.split('#')[0] === service);
@@ -49,8 +50,10 @@ export function startAutoscaling(options: {
       }
       const newestFirst = current.sort((a, b) => indexOf(b.name) - indexOf(a.name));
       const drained = newestFirst.slice(0, Math.max(0, current.length - count));
-      for (const managed of drained) forget(managed);
-      await Promise.all(drained.map((managed) => options.drainInstance(managed).catch(() => undefined)));
+      for (const managed of drained) {
+        forget(managed);
+        options.drainInstance(managed);
+      }
     },
   });
   loop.start();
