@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -76,6 +77,19 @@ describe('the control server as the supervisor runs it', () => {
 
   test('resolves once listening, with its URL', async () => {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal((await call(server.url, '/health/live')).status, 200);
+  });
+
+  test('a request target that is no path (GET http://[ HTTP/1.1) is a 400, and the server goes on answering', async () => {
+    const { port } = new URL(server.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
     assert.equal((await call(server.url, '/health/live')).status, 200);
   });
 

@@ -84,6 +84,8 @@ export class ManagedProcess {
     this.child = child;
     if (child.stdout) prefixLines(child.stdout, this.name, this.options.nameWidth, this.options.jsonLogs);
     if (child.stderr) prefixLines(child.stderr, this.name, this.options.nameWidth, this.options.jsonLogs);
+    // A spawn that fails (EAGAIN, ENOMEM) emits 'error', perhaps without 'exit': said, never a crash of the supervisor.
+    child.on('error', (error) => this.options.log(`${this.name} could not be run: ${error.message}`));
     child.on('message', (message: ChildReadyMessage) => {
       if (message?.type !== 'mercato:ready') return;
       this.ready = message;

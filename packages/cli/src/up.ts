@@ -364,6 +364,8 @@ export async function up(options: UpOptions): Promise<void> {
           return managed;
         },
         drainInstance: (managed) => {
+          // At once: a crash or a recycle while it is being deregistered must not start it again.
+          managed.holdRestarts();
           const drained = (async () => {
             await forgetInstance(
               registryUrl,

@@ -6,7 +6,7 @@ import { AutoscaleLoop } from '../src/supervision/autoscale-loop.ts';
 const STEP_MS = 5_000;
 
 /** The loop on a recorded load series, one step per reading, with a fake supervisor that starts and drains at once. */
-async function replay(rps: (step: number) => number, steps: number) {
+async function replay(rps: (step: number) => number | undefined, steps: number) {
   const events = new ControlEvents();
   let running = 1;
   let now = 1_000_000;
@@ -14,7 +14,10 @@ async function replay(rps: (step: number) => number, steps: number) {
     services: [{ name: 'catalog', limits: { min: 1, max: 3, capacityRps: 100 } }],
     events,
     stepMs: STEP_MS,
-    readLoad: async () => ({ at: now, rps: rps((now - 1_000_000) / STEP_MS), instances: running }),
+    readLoad: async () => {
+      const value = rps((now - 1_000_000) / STEP_MS);
+      return value === undefined ? undefined : { at: now, rps: value, instances: running };
+    },
     running: () => running,
     scaleTo: async (_service, count) => {
       running = count;
@@ -45,6 +48,13 @@ describe('the autoscale loop of mercato up', () => {
     assert.equal(Math.max(...counts), 3);
     const capped = events.filter((e) => e.detail.alert === 'ScalingCapped').map((e) => e.kind);
     assert.deepEqual(capped, ['alert_firing', 'alert_resolved']);
+  });
+
+  it('a load it cannot read (the registry or an instance did not answer) is no reading: instances stay as they are', async () => {
+    // Busy, then ten minutes in which no reading can be taken: a partial read of 0 req/s would drain to one.
+    const { counts } = await replay((s) => (s < 40 ? 220 : undefined), 160);
+    assert.equal(counts[39], 3);
+    assert.equal(counts.at(-1), 3);
   });
 
   it('shows each decision with its forecast and bounds at /scaling', async () => {

@@ -45,8 +45,13 @@ export async function startControlServer(options: ControlServerOptions): Promise
     options.clientSecret !== '' && timingSafeEqual(digest(request.headers.authorization ?? ''), expected);
   const ready = options.ready ?? (() => true);
 
-  const handle = (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://control');
+  const answer = (request: IncomingMessage, response: ServerResponse) => {
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://control');
+    } catch {
+      return problem(response, 400, 'Bad request', 'The request target is not a path.');
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return problem(response, 405, 'Method not allowed', 'The control loop answers GET and HEAD only.', { allow: 'GET, HEAD' });
     }
@@ -66,6 +71,15 @@ export async function startControlServer(options: ControlServerOptions): Promise
     const after = url.searchParams.get('after') ?? '0';
     if (!SEQ.test(after)) return problem(response, 400, 'Bad request', 'after is a sequence number (0 or more).');
     return json(response, 200, { items: options.events.after(Number(after)) } satisfies ControlEventsResponse);
+  };
+  // Whatever a request holds, the control loop (the supervisor itself) never throws out of a request.
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    try {
+      answer(request, response);
+    } catch {
+      if (!response.headersSent) problem(response, 500, 'Internal error', 'The control loop could not answer this.');
+      else response.destroy();
+    }
   };
 
   // node:https only under internal mTLS: nothing more is loaded by default (ADR 0021).

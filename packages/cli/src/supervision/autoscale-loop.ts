@@ -10,8 +10,8 @@ export interface AutoscaledService {
 export interface AutoscaleLoopOptions {
   services: readonly AutoscaledService[];
   events: ControlEvents;
-  /** The service's load over the last step. */
-  readLoad: (service: string) => Promise<ServiceLoad>;
+  /** The service's load over the last step; undefined when it could not be read whole (the step is skipped). */
+  readLoad: (service: string) => Promise<ServiceLoad | undefined>;
   /** Instances of the service that are running now (started and listening). */
   running: (service: string) => number;
   /** Starts or drains instances until `count` run; resolves when asked (not when they are ready). */
@@ -70,6 +70,7 @@ export class AutoscaleLoop {
     const state = this.#states.get(service.name);
     if (!state) return;
     const load = await this.#o.readLoad(service.name);
+    if (!load) return;
     state.scaler.observe(load);
     const current = this.#o.running(service.name);
     const decision = state.scaler.decide(current, now);

@@ -27,7 +27,8 @@ export function startAutoscaling(options: {
   drainInstance: (managed: ManagedProcess) => void;
 }): AutoscaleLoop {
   const { processes } = options;
-  const of = (service: string) => processes.filter((p) => p.name.split('#')[0] === service);
+  // A crash-looped instance is down for good: it neither counts nor takes a slot (its service gets a new one).
+  const of = (service: string) => processes.filter((p) => p.name.split('#')[0] === service && !p.crashLooping);
   const forget = (managed: ManagedProcess) => {
     const at = processes.indexOf(managed);
     if (at >= 0) processes.splice(at, 1);

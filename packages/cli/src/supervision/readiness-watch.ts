@@ -41,7 +41,10 @@ export class ReadinessWatch {
   }
 
   #round(): void {
-    for (const managed of this.#processes()) {
+    const watched = this.#processes();
+    // A drained or forgotten process is no longer watched.
+    for (const managed of this.#unanswered.keys()) if (!watched.includes(managed)) this.#unanswered.delete(managed);
+    for (const managed of watched) {
       // One check at a time per child: a hung one is not asked again while the last question is open.
       if (this.#checking.has(managed)) continue;
       const url = managed.ready?.url;
