@@ -116,9 +116,10 @@ export class ControlClient {
       }
     }
     let added = 0;
-    for (const { seq, ...event } of items) {
-      if (events.add(event)) added += 1;
-      this.#last = { seq, id: event.id };
+    for (const { seq, id, at, kind, service, detail } of items) {
+      // Only the contract's fields are kept (the schema checks them, it does not strip others).
+      if (events.add({ id, at, kind, service, detail })) added += 1;
+      this.#last = { seq, id };
     }
     if (items.length === 0 && last && this.#last === last) {
       // The restarted loop has recorded nothing yet: start from 0 next time.

@@ -28,6 +28,9 @@ const SCRAPE_TIMEOUT_MS = 2_000;
 /** Two samples further apart than this many rounds (an instance that did not answer for a while) are not one step. */
 const MAX_STEP_ROUNDS = 3;
 
+/** A step fed to the detectors spans at least this share of the scrape interval. */
+const MIN_STEP_SHARE = 0.8;
+
 /** Makes the detector of one series of one service. */
 export type DetectorFactory = (series: AnomalySeries, service: string) => SeriesDetector;
 
@@ -68,6 +71,7 @@ export class OpsMetrics {
   readonly #detectorFor: DetectorFactory;
   /** `service/series` → its detector, made on the first reading. */
   readonly #detectors = new Map<string, SeriesDetector>();
+  #lastDetectedAt = Number.NEGATIVE_INFINITY;
   readonly #control: ControlClient | undefined;
   #timer: NodeJS.Timeout | undefined;
   #scraping: Promise<void> | undefined;
@@ -218,12 +222,16 @@ export class OpsMetrics {
    */
   #detect(fresh: ReadonlySet<string>): void {
     const now = this.#now();
+    // A console polling /api/ops/metrics adds rounds between the timed ones: the detectors are fed at the
+    // timed pace only (their warm-up and "three in a row" are counted in 5 s steps), each over a full step.
+    if (now - this.#lastDetectedAt < MIN_STEP_SHARE * this.#intervalMs) return;
+    this.#lastDetectedAt = now;
     for (const service of SERVICE_NAMES) {
       const steps: InstanceStep[] = [];
       for (const [id, history] of this.#instances) {
         if (history.service !== service || !fresh.has(id)) continue;
-        const older = history.samples.at(-2);
         const newer = history.samples.at(-1);
+        const older = newer && history.samples.findLast((sample) => sample.at <= newer.at - MIN_STEP_SHARE * this.#intervalMs);
         if (older && newer && newer.at - older.at <= MAX_STEP_ROUNDS * this.#intervalMs) steps.push({ older, newer });
       }
       if (steps.length === 0) continue;

@@ -18,6 +18,8 @@ export class GatewayResilience {
   readonly breakers: CircuitBreakers;
   readonly picker: InstancePicker;
   readonly attempts: number;
+  /** When the gateway last had an instance of each service to send to (epoch ms). */
+  readonly lastSeen = new Map<string, number>();
 
   constructor(discovery: Discovery, options: GatewayResilienceOptions = {}, log?: Pick<Logger, 'warn' | 'info'>) {
     this.breakers = new CircuitBreakers(options.breaker, log);

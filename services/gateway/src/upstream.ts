@@ -32,6 +32,11 @@ export const UPSTREAM_TIMEOUT_MS = 10_000;
  */
 export const WAIT_FOR_INSTANCE_MS = 5_000;
 const WAIT_STEP_MS = 100;
+/**
+ * Only a service seen this recently is waited for: one gone for longer (a crash loop, a service not
+ * deployed) is answered 503 at once rather than every page waiting 5 s on it.
+ */
+const RECENTLY_SEEN_MS = 30_000;
 
 /** An instance of `service` not in `tried`, as soon as discovery knows one, or undefined after `deadline`. */
 async function instanceBy(
@@ -73,19 +78,26 @@ export function forward(
   const resilience = resilienceFor(discovery, request.server.log);
   const idempotent = IDEMPOTENT_METHODS.has(request.method);
   const waitUntil = Date.now() + (idempotent ? WAIT_FOR_INSTANCE_MS : 0);
+  const recentlySeen = Date.now() - (resilience.lastSeen.get(service) ?? Number.NEGATIVE_INFINITY) < RECENTLY_SEEN_MS;
   const pick = (name: string, tried?: ReadonlySet<string>) => resilience.picker.pick(name, tried);
   const noInstance = () => {
     reply.header('retry-after', '1');
     return sendProblem(reply, CommonProblems.serviceUnavailable, `No instance of ${service} is available; try again shortly.`, { service });
   };
   const first = resilience.picker.pick(service);
+  if (first) resilience.lastSeen.set(service, Date.now());
   if (!first) {
-    if (!idempotent) return noInstance();
-    void instanceBy(pick, service, new Set(), waitUntil).then((instance) => {
-      if (reply.sent || reply.raw.destroyed) return;
-      if (instance) forwardTo(instance);
-      else noInstance();
-    });
+    if (!idempotent || !recentlySeen) return noInstance();
+    void instanceBy(pick, service, new Set(), waitUntil)
+      .then((instance) => {
+        if (reply.sent || reply.raw.destroyed) return;
+        if (instance) forwardTo(instance);
+        else noInstance();
+      })
+      .catch((error: unknown) => {
+        request.log.error({ err: error, service }, 'forwarding failed');
+        if (!reply.sent) sendProblem(reply, CommonProblems.internal, 'Something went wrong on our side; it has been logged.');
+      });
     return reply;
   }
   forwardTo(first);
@@ -165,15 +177,17 @@ export function forward(
               if (connection?.phase === 'connect') resilience.picker.markUnreachable(instance.url);
               if (connection && tried.size < maxAttempts && !failed.sent) {
                 // Another instance now, or (a single instance that went away) its replacement within the wait.
-                void instanceBy(pick, service, tried, waitUntil).then((next) => {
-                  if (next && !failed.sent && !reply.raw.destroyed) {
-                    request.log.warn(
-                      { service, upstream: instance.url, code: connection.code, next: next.url },
-                      'upstream connection failed; retrying',
-                    );
-                    send(next);
-                  } else fail(instance, failed, error, connection);
-                });
+                void instanceBy(pick, service, tried, waitUntil)
+                  .then((next) => {
+                    if (next && !failed.sent && !reply.raw.destroyed) {
+                      request.log.warn(
+                        { service, upstream: instance.url, code: connection.code, next: next.url },
+                        'upstream connection failed; retrying',
+                      );
+                      send(next);
+                    } else fail(instance, failed, error, connection);
+                  })
+                  .catch(() => fail(instance, failed, error, connection));
                 return;
               }
               fail(instance, failed, error, connection);

@@ -158,8 +158,9 @@ class Chaos {
       this.#stopped = resolve;
     });
     const onSignal = () => this.#stop('stopped by a signal');
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // A closed terminal (SIGHUP) or SIGQUIT too: Node would die without 'exit' and leave paused processes stopped.
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+    for (const signal of signals) process.once(signal, onSignal);
     // Whatever ends this process without the stop above (an exception), nothing stays stopped.
     const onExit = () => this.#continueAll(false);
     process.once('exit', onExit);
@@ -168,8 +169,7 @@ class Chaos {
     if (slowDbMs !== undefined) void this.#slowDb().catch((e) => this.#fail(e));
     if (durationMs !== undefined) this.#timers.push(setTimeout(() => this.#stop(`ran for ${durationMs} ms`), durationMs));
     return done.finally(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of signals) process.off(signal, onSignal);
       process.off('exit', onExit);
     });
   }
