@@ -21,6 +21,7 @@ async function replay(rps: (step: number) => number | undefined, steps: number) 
     running: () => running,
     scaleTo: async (_service, count) => {
       running = count;
+      return true;
     },
   });
   const counts: number[] = [];

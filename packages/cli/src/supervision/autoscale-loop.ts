@@ -14,8 +14,8 @@ export interface AutoscaleLoopOptions {
   readLoad: (service: string) => Promise<ServiceLoad | undefined>;
   /** Instances of the service that are running now (started and listening). */
   running: (service: string) => number;
-  /** Starts or drains instances until `count` run; resolves when asked (not when they are ready). */
-  scaleTo: (service: string, count: number) => Promise<void>;
+  /** Starts or drains instances until `count` run; resolves when asked (not when they are ready), false when it did nothing. */
+  scaleTo: (service: string, count: number) => Promise<boolean>;
   stepMs?: number;
   makeScaler?: (limits: ScalingLimits) => Scaler;
 }
@@ -86,13 +86,13 @@ export class AutoscaleLoop {
       });
     }
     if (decision.desired === current) return;
+    if ((await this.#o.scaleTo(service.name, decision.desired)) === false) return;
     this.#o.events.record(decision.desired > current ? 'scaled_up' : 'scaled_down', service.name, {
       from: current,
       to: decision.desired,
       reason: decision.reason,
       rps: Math.round(load.rps * 10) / 10,
     });
-    await this.#o.scaleTo(service.name, decision.desired);
   }
 
   /** What `/scaling` answers: each service's last decision with its forecast. */

@@ -5,6 +5,8 @@ import { AutoscaleLoop } from './autoscale-loop.ts';
 import { LoadReader } from './load-reader.ts';
 import type { SupervisorCalls } from './supervisor-calls.ts';
 
+const FAILED_START_REST_MS = 60_000;
+
 /** `catalog` → 0, `catalog#3` → 2. */
 function indexOf(processName: string): number {
   const [, n] = processName.split('#');
@@ -34,6 +36,8 @@ export function startAutoscaling(options: {
     if (at >= 0) processes.splice(at, 1);
   };
   const reader = new LoadReader(options.calls);
+  /** When an instance the autoscaler started last failed to start, per service: no new one for a minute after. */
+  const failedStartAt = new Map<string, number>();
   const loop = new AutoscaleLoop({
     services: [...options.limits].map(([name, limits]) => ({ name, limits })),
     events: options.events,
@@ -41,13 +45,19 @@ export function startAutoscaling(options: {
     running: (service) => of(service).length,
     scaleTo: async (service, count) => {
       const current = of(service);
+      // A start that failed (a bad port, a database refusing connections) is not tried again every 5 s.
+      const resting = Date.now() - (failedStartAt.get(service) ?? Number.NEGATIVE_INFINITY) < FAILED_START_REST_MS;
+      if (count > current.length && resting) return false;
       for (let n = current.length; n < count; n++) {
         const used = new Set(of(service).map((p) => indexOf(p.name)));
         let index = 0;
         while (used.has(index)) index++;
         const managed = options.startInstance(service, index);
         // One that cannot start leaves the list: the next step may try again.
-        managed.whenReady().catch(() => forget(managed));
+        managed.whenReady().catch(() => {
+          forget(managed);
+          if (!managed.crashLooping) failedStartAt.set(service, Date.now());
+        });
       }
       const newestFirst = current.sort((a, b) => indexOf(b.name) - indexOf(a.name));
       const drained = newestFirst.slice(0, Math.max(0, current.length - count));
@@ -55,6 +65,7 @@ export function startAutoscaling(options: {
         forget(managed);
         options.drainInstance(managed);
       }
+      return true;
     },
   });
   loop.start();
