@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { downstreamOf, lettersToReplay, type OpenDeadLetter } from '../src/supervision/dead-letter-replay.ts';
+import { ControlEvents } from '@mercato/autoscaler/control';
+import { smallRequest } from '../src/small-http.ts';
+import { DeadLetterReplay, downstreamOf, lettersToReplay, type OpenDeadLetter } from '../src/supervision/dead-letter-replay.ts';
+import type { SupervisorCalls } from '../src/supervision/supervisor-calls.ts';
 
 const now = Date.parse('2026-12-04T12:00:00Z');
 const letter = (id: string, secondsAgo: number): OpenDeadLetter => ({
@@ -29,5 +35,58 @@ describe('the automatic dead-letter replay policy', () => {
     assert.ok(downstream.length > 0, 'orders calls other services');
     assert.ok(!downstream.includes('orders'));
     assert.deepEqual(downstreamOf('no-such-service'), []);
+  });
+});
+
+describe('the automatic dead-letter replay', () => {
+  it('pages past letters that failed again, so they never hide newer ones', async () => {
+    // A service's operator paths over real HTTP: letters 1–100 fail again when replayed, later ones succeed.
+    const open = new Map<number, OpenDeadLetter>();
+    const add = (from: number, to: number) => {
+      for (let id = from; id <= to; id++) open.set(id, letter(String(id), 600));
+    };
+    add(1, 100);
+    const server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://x');
+      const replay = /^\/internal\/dead-letters\/(\d+)\/replay$/.exec(url.pathname);
+      if (replay && request.method === 'POST') {
+        const id = Number(replay[1]);
+        if (id <= 100) return void response.writeHead(409).end('{}');
+        open.delete(id);
+        return void response.end(JSON.stringify({ id: String(id), outcome: 'handled' }));
+      }
+      const limit = Number(url.searchParams.get('limit'));
+      const after = Number(url.searchParams.get('after') ?? 0);
+      const items = [...open.keys()].filter((id) => id > after).slice(0, limit);
+      response.end(
+        JSON.stringify({
+          items: items.map((id) => open.get(id)),
+          nextCursor: items.length === limit ? String(items.at(-1)) : null,
+        }),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const calls = {
+      instances: async () => [{ id: 'orders-1', url: base }],
+      call: (_service: string, url: string, method: 'GET' | 'POST' = 'GET') => smallRequest(url, { method, timeoutMs: 2_000 }),
+    } as unknown as SupervisorCalls;
+    const events = new ControlEvents();
+    const policy = new DeadLetterReplay({ calls, events, services: ['orders'], isReady: () => true });
+    try {
+      await policy.round(now);
+      assert.equal(events.all().length, 100, 'each of the first hundred is tried once');
+      add(101, 120);
+      await policy.round(now);
+      const second = events.all().slice(100);
+      assert.deepEqual(
+        second.map((e) => [e.detail.id, e.detail.outcome]),
+        Array.from({ length: 20 }, (_, i) => [String(101 + i), 'handled']),
+      );
+      assert.equal(open.size, 100);
+    } finally {
+      server.close();
+    }
   });
 });

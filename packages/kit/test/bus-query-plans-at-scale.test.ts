@@ -126,6 +126,18 @@ describe(`the bus tables with ${HANDLED.toLocaleString('en')} handled events and
       const list = await app.inject({ method: 'GET', url: '/internal/dead-letters?limit=20' });
       const items = list.json<{ items: { id: string }[] }>().items;
       assert.equal(items.length, OPEN_DEAD_LETTERS + 2);
+      // A page at a time: the next page starts after the last id of the one before.
+      const first = (await app.inject({ method: 'GET', url: '/internal/dead-letters?limit=1' })).json<{
+        items: { id: string }[];
+        nextCursor: string | null;
+      }>();
+      assert.equal(first.nextCursor, items[0]?.id);
+      const rest = await app.inject({ method: 'GET', url: `/internal/dead-letters?limit=20&after=${first.nextCursor}` });
+      assert.deepEqual(
+        rest.json<{ items: { id: string }[] }>().items.map((i) => i.id),
+        items.slice(1).map((i) => i.id),
+      );
+      assert.equal(rest.json<{ nextCursor: string | null }>().nextCursor, null);
       const replay = await app.inject({ method: 'POST', url: `/internal/dead-letters/${items[0]?.id}/replay` });
       assert.equal(replay.statusCode, 200);
     });

@@ -12,6 +12,9 @@ export interface OpenDeadLetter {
 /** A dead letter younger than this is left alone: its cause may still be going on. */
 const SETTLE_MS = 30_000;
 const EVERY_MS = 30_000;
+/** Open letters are read 100 at a time, at most 1,000 a round: a backlog larger than that is a person's to look at. */
+const PAGE = 100;
+const MAX_PAGES = 10;
 
 /**
  * The services a service calls (it is a caller of their internal routes): what its consumers' work
@@ -85,26 +88,32 @@ export class DeadLetterReplay {
     if (!healthy) return;
     const [instance] = await this.#calls.instances(service);
     if (!instance) return;
-    const listed = await this.#calls.call(service, `${instance.url}/internal/dead-letters?limit=100`);
-    if (listed.status !== 200) return;
-    const items = (JSON.parse(listed.body) as { items?: unknown }).items;
-    const letters = Array.isArray(items) ? items.filter(isOpenDeadLetter) : [];
     const tried = this.#tried.get(service) ?? new Set<string>();
     this.#tried.set(service, tried);
-    for (const letter of lettersToReplay(letters, { healthy, now, tried })) {
-      tried.add(letter.id);
-      const replayed = await this.#calls.call(service, `${instance.url}/internal/dead-letters/${letter.id}/replay`, 'POST', 30_000);
-      const outcome =
-        replayed.status === 200
-          ? ((JSON.parse(replayed.body) as { outcome?: unknown }).outcome ?? 'replayed')
-          : `failed (${replayed.status})`;
-      this.#events.record('replayed', service, {
-        id: letter.id,
-        consumer: letter.consumer,
-        type: letter.type,
-        outcome: String(outcome),
-        reason: 'downstream healthy again',
-      });
+    // Page through the open letters, so letters tried before (still open) do not hide newer ones.
+    let after = '0';
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const listed = await this.#calls.call(service, `${instance.url}/internal/dead-letters?limit=${PAGE}&after=${after}`);
+      if (listed.status !== 200) return;
+      const { items, nextCursor } = JSON.parse(listed.body) as { items?: unknown; nextCursor?: unknown };
+      const letters = Array.isArray(items) ? items.filter(isOpenDeadLetter) : [];
+      for (const letter of lettersToReplay(letters, { healthy, now, tried })) {
+        tried.add(letter.id);
+        const replayed = await this.#calls.call(service, `${instance.url}/internal/dead-letters/${letter.id}/replay`, 'POST', 30_000);
+        const outcome =
+          replayed.status === 200
+            ? ((JSON.parse(replayed.body) as { outcome?: unknown }).outcome ?? 'replayed')
+            : `failed (${replayed.status})`;
+        this.#events.record('replayed', service, {
+          id: letter.id,
+          consumer: letter.consumer,
+          type: letter.type,
+          outcome: String(outcome),
+          reason: 'downstream healthy again',
+        });
+      }
+      if (typeof nextCursor !== 'string' || !/^[0-9]{1,18}$/.test(nextCursor)) return;
+      after = nextCursor;
     }
   }
 }

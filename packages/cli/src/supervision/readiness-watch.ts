@@ -2,34 +2,46 @@ import type { ManagedProcess } from '../managed-process.ts';
 import { type SmallTls, smallRequest } from '../small-http.ts';
 
 export interface ReadinessWatchOptions {
+  /** How often each ready child is asked. */
   intervalMs?: number;
-  timeoutMs?: number;
-  /** Unanswered checks in a row before the instance is recycled. */
-  failuresToRecycle?: number;
+  /** A child that has answered nothing for this long is recycled; each question waits this long for its answer. */
+  silentMs?: number;
   /** How long a recycled instance may drain before SIGKILL. */
   drainMs?: number;
   tls?: SmallTls | undefined;
 }
 
 /**
- * Every 2 s each ready child's `/health/ready` is asked, with a 2 s bound; three checks in a row
- * without an answer (~10 s: a hung or livelocked process, a lost listener) recycle it. A 503 is an
- * answer: a service that says its database or a peer is down would not be mended by a restart, and
- * restarting every service at once during a database outage would only add a storm to it. The
+ * Every 2 s each ready child's `/health/ready` is asked; a child that has answered nothing for 10 s
+ * (a hung or livelocked process, a lost listener) is recycled. A late answer counts: an overloaded
+ * child whose event loop still turns answers seconds late, and recycling it would hand its load to
+ * the others and its restarts to the crash-loop count — under sustained overload, a cascade. So a
+ * question is not abandoned after 2 s but left open up to the 10 s, a few at a time. A 503 is an
+ * answer too: a service that says its database or a peer is down would not be mended by a restart,
+ * and restarting every service at once during a database outage would only add a storm to it. The
  * faults suite pauses a service for 5 s (SIGSTOP); that stays below the bound and is left to resume.
  */
-const DEFAULTS = { intervalMs: 2_000, timeoutMs: 2_000, failuresToRecycle: 3, drainMs: 5_000 };
+const DEFAULTS = { intervalMs: 2_000, silentMs: 10_000, drainMs: 5_000 };
+
+interface Watched {
+  pid: number | undefined;
+  url: string;
+  lastAnswerAt: number;
+  openQuestions: number;
+}
 
 export class ReadinessWatch {
   readonly #options: typeof DEFAULTS & { tls?: SmallTls | undefined };
   readonly #processes: () => readonly ManagedProcess[];
-  readonly #unanswered = new Map<ManagedProcess, number>();
-  readonly #checking = new Set<ManagedProcess>();
+  readonly #watched = new Map<ManagedProcess, Watched>();
+  /** Questions left open at once per child: enough to ask every interval through a whole silence. */
+  readonly #maxOpen: number;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(processes: () => readonly ManagedProcess[], options: ReadinessWatchOptions = {}) {
     this.#processes = processes;
     this.#options = { ...DEFAULTS, ...options };
+    this.#maxOpen = Math.max(1, Math.ceil(this.#options.silentMs / this.#options.intervalMs));
   }
 
   start(): void {
@@ -41,39 +53,43 @@ export class ReadinessWatch {
   }
 
   #round(): void {
-    const watched = this.#processes();
+    const now = Date.now();
+    const processes = this.#processes();
     // A drained or forgotten process is no longer watched.
-    for (const managed of this.#unanswered.keys()) if (!watched.includes(managed)) this.#unanswered.delete(managed);
-    for (const managed of watched) {
-      // One check at a time per child: a hung one is not asked again while the last question is open.
-      if (this.#checking.has(managed)) continue;
+    for (const managed of this.#watched.keys()) if (!processes.includes(managed)) this.#watched.delete(managed);
+    for (const managed of processes) {
       const url = managed.ready?.url;
       if (!url || managed.stopping) {
-        this.#unanswered.delete(managed);
+        this.#watched.delete(managed);
         continue;
       }
-      this.#checking.add(managed);
-      void this.#check(managed, url).finally(() => this.#checking.delete(managed));
+      const pid = managed.child?.pid;
+      let watched = this.#watched.get(managed);
+      // A child restarted since the last round is watched afresh.
+      if (!watched || watched.pid !== pid || watched.url !== url) {
+        watched = { pid, url, lastAnswerAt: now, openQuestions: 0 };
+        this.#watched.set(managed, watched);
+      }
+      if (now - watched.lastAnswerAt >= this.#options.silentMs) {
+        this.#watched.delete(managed);
+        managed.recycle('unready', this.#options.drainMs);
+        continue;
+      }
+      if (watched.openQuestions < this.#maxOpen) this.#ask(watched);
     }
   }
 
-  async #check(managed: ManagedProcess, url: string): Promise<void> {
-    const pid = managed.child?.pid;
-    const answered = await smallRequest(`${url}/health/ready`, { timeoutMs: this.#options.timeoutMs, tls: this.#options.tls }).then(
-      () => true,
-      () => false,
-    );
-    // The child was restarted meanwhile: this answer is about the one before.
-    if (managed.child?.pid !== pid || managed.ready?.url !== url) return;
-    if (answered) {
-      this.#unanswered.delete(managed);
-      return;
-    }
-    const failures = (this.#unanswered.get(managed) ?? 0) + 1;
-    this.#unanswered.set(managed, failures);
-    if (failures >= this.#options.failuresToRecycle) {
-      this.#unanswered.delete(managed);
-      managed.recycle('unready', this.#options.drainMs);
-    }
+  #ask(watched: Watched): void {
+    watched.openQuestions += 1;
+    smallRequest(`${watched.url}/health/ready`, { timeoutMs: this.#options.silentMs, tls: this.#options.tls })
+      .then(
+        () => {
+          watched.lastAnswerAt = Date.now();
+        },
+        () => {},
+      )
+      .finally(() => {
+        watched.openQuestions -= 1;
+      });
   }
 }

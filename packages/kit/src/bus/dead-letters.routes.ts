@@ -16,7 +16,8 @@ export interface DeadLetterRow {
 }
 
 /**
- * `GET /internal/dead-letters` lists the events this service's consumers gave up on;
+ * `GET /internal/dead-letters` lists the events this service's consumers gave up on, oldest first, a
+ * page at a time (`after` = the previous page's `nextCursor`);
  * `POST /internal/dead-letters/{id}/replay` runs the handler on one again (the inbox still prevents a
  * second effect) and marks it replayed on success. `mercato dlq` calls these.
  */
@@ -29,13 +30,20 @@ export function deadLetterRoutes(
     '/internal/dead-letters',
     {
       schema: {
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+            /** The previous page's nextCursor: letters after that id. */
+            after: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })),
+          },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request) => {
-      const { limit } = request.query;
+      const { limit, after = '0' } = request.query;
       const { rows } = await sql<DeadLetterRow>`select id, consumer, event_id, type, envelope, reason, attempts, failed_at
-        from mercato_dead_letters where replayed_at is null order by id limit ${limit}`.execute(db);
+        from mercato_dead_letters where replayed_at is null and id > ${after}::bigint order by id limit ${limit}`.execute(db);
       return {
         items: rows.map((r) => ({
           id: String(r.id),
@@ -47,7 +55,7 @@ export function deadLetterRoutes(
           failedAt: r.failed_at,
           envelope: r.envelope,
         })),
-        nextCursor: null,
+        nextCursor: rows.length === limit ? String(rows.at(-1)?.id) : null,
       };
     },
   );
