@@ -51,6 +51,8 @@ interface PhaseFigures {
   /** GETs of a product or an order (idempotent reads), and those that failed (network error or 5xx). */
   reads: number;
   failedReads: number;
+  /** "GET /api/orders: 503 orders is unreachable right now…" → how many first tries failed so. */
+  failedReadCauses: Map<string, number>;
   /** Orders acknowledged in this phase, for the check after settling. */
   orders: { id: string; token: string }[];
 }
@@ -66,11 +68,19 @@ const emptyPhase = (phase: Phase): PhaseFigures => ({
   refused: [],
   reads: 0,
   failedReads: 0,
+  failedReadCauses: new Map(),
   orders: [],
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const retryable = (status: number) => status >= 500 || status === 429;
+
+/** "out_of_stock 2, expired 1" from outcomes such as "cancelled: expired"; "-" when none was cancelled. */
+function cancelReasons(outcomes: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) if (o.startsWith('cancelled: ')) counts.set(o.slice(11), (counts.get(o.slice(11)) ?? 0) + 1);
+  return counts.size === 0 ? '-' : [...counts].map(([reason, n]) => `${reason} ${n}`).join(', ');
+}
 
 /** `kill-every=5s,pause=3s` → `--kill-every 5s --pause 3s`: the flags of `mercato chaos`. */
 function chaosFlags(spec: string, seed: string, seconds: number): string[] {
@@ -218,7 +228,12 @@ export const scenario: Scenario = {
         while (Date.now() < until) {
           const answer = await call('GET', path, token).catch(() => undefined);
           if (answer && !retryable(answer.status)) return answer;
-          if (first && figures) figures.failedReads++;
+          if (first && figures) {
+            figures.failedReads++;
+            const route = path.split('?')[0]?.split('/').slice(0, 3).join('/');
+            const cause = `GET ${route}: ${answer ? `${answer.status} ${answer.body?.detail ?? ''}` : 'no answer'}`;
+            figures.failedReadCauses.set(cause, (figures.failedReadCauses.get(cause) ?? 0) + 1);
+          }
           first = false;
           await sleep(RETRY_MS);
         }
@@ -326,6 +341,12 @@ export const scenario: Scenario = {
         while (Date.now() < settleBy) {
           const answer = await call('GET', `/api/orders/${id}?wait=5`, token).catch(() => undefined);
           if (answer?.status === 404) return 'not found';
+          if (answer?.status === 200 && answer.body.status === 'cancelled') {
+            // The timeline says why: "cancelling: step authorizing missed its deadline".
+            const history = (answer.body.history ?? []) as { detail?: string }[];
+            const why = history.find((h) => h.detail?.startsWith('cancelling: '))?.detail?.slice(12);
+            return `cancelled: ${answer.body.cancelReason ?? 'no reason'}${why ? ` (${why})` : ''}`;
+          }
           if (answer?.status === 200 && answer.body.status !== 'pending') return answer.body.status as string;
           if (answer?.status !== 200) await sleep(RETRY_MS);
         }
@@ -351,7 +372,8 @@ export const scenario: Scenario = {
           'confirmed/s': Number((p.confirmedInWindow / p.seconds).toFixed(1)),
           placed: p.placed,
           confirmed: finals.filter((s) => s === 'confirmed').length,
-          cancelled: finals.filter((s) => s === 'cancelled').length,
+          cancelled: finals.filter((s) => s.startsWith('cancelled')).length,
+          'cancelled for': cancelReasons(finals),
           lost: finals.filter((s) => s === 'not found' || s === 'pending').length,
           'placements retried': p.placementsRetried,
           abandoned: p.abandoned,
@@ -377,7 +399,10 @@ export const scenario: Scenario = {
       };
       if (quiet && chaotic) summary['chaos/no chaos confirmed/s'] = ratio(chaotic['confirmed/s'], quiet['confirmed/s']);
       summary.aim = '0 lost, 0 stuck, failed idempotent reads < 0.1 %';
-      return { rows, summary, tables: [{ title: 'chaos actions', rows: actions }] };
+      const failedReads = phases.flatMap((p) => [...p.failedReadCauses].map(([cause, count]) => ({ phase: p.phase, cause, count })));
+      const tables = [{ title: 'chaos actions', rows: actions }];
+      if (failedReads.length > 0) tables.push({ title: 'failed first tries of idempotent reads', rows: failedReads as never });
+      return { rows, summary, tables };
     } finally {
       if (platform) {
         progress('stopping the platform');

@@ -21,8 +21,13 @@ const OrdersConfig = Type.Object({
   ORDERS_SHIPPING_RATES: Type.String({ default: '{"US":499,"CA":999,"*":1499}' }),
   /** Subtotals from this amount on ship free; 0 turns free shipping off. */
   ORDERS_FREE_SHIPPING_FROM: Type.Integer({ minimum: 0, default: 5000 }),
-  /** Each saga step's deadline. */
-  ORDERS_STEP_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+  /**
+   * Each saga step's deadline. Longer than the bus takes to hand a command whose consumer died
+   * mid-handling to another instance (pg-boss: the 10 s heartbeat lapses, supervision every 5 s, a
+   * retry delay; NATS: 5 s ack wait), so a killed payments or inventory instance delays a checkout
+   * instead of cancelling it (`npm run bench -- chaos`: 10 s cancelled 4–8 orders a run as `expired`).
+   */
+  ORDERS_STEP_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
   ORDERS_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1_000 }),
   /** `sandbox`: only the sandbox provider's test tokens are accepted at placement; `any`: a real provider validates them. */
   ORDERS_PAYMENT_TOKENS: Type.Union([Type.Literal('sandbox'), Type.Literal('any')], { default: 'sandbox' }),
