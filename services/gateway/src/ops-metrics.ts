@@ -3,7 +3,7 @@ import { type Discovery, type Logger, SERVICE_NAMES, type ServiceTokens } from '
 import { type Dispatcher, request } from 'undici';
 import type { ControlClient } from './control-client.ts';
 import { type AlertState, evaluateAlerts, NO_ALERTS, type ServiceHealth } from './domain/alert-rules.ts';
-import { ANOMALY_SERIES, type AnomalySeries, type InstanceStep, stepReadings } from './domain/anomaly-series.ts';
+import { ANOMALY_SERIES, type AnomalySeries, type InstanceStep, SLOW_BASELINE_READINGS, stepReadings } from './domain/anomaly-series.ts';
 import {
   type BusinessFigures,
   businessFigures,
@@ -34,8 +34,12 @@ const MIN_STEP_SHARE = 0.8;
 /** Makes the detector of one series of one service. */
 export type DetectorFactory = (series: AnomalySeries, service: string) => SeriesDetector;
 
-/** The autoscaler's EWMA detector with its measured defaults (warm-up 30 readings, 3 in a row, 4σ) and the series' noise floor. */
-export const ewmaDetectors: DetectorFactory = (series) => new EwmaDetector({ minDeviation: series.minDeviation });
+/**
+ * The autoscaler's EWMA detector with its measured defaults (warm-up 30 readings, 3 in a row, 4σ), the
+ * series' noise floor, and its drift check against an hour's baseline (domain/anomaly-series.ts says why).
+ */
+export const ewmaDetectors: DetectorFactory = (series) =>
+  new EwmaDetector({ minDeviation: series.minDeviation, drift: true, slowAlpha: 1 / SLOW_BASELINE_READINGS });
 
 export interface OpsMetricsSnapshot {
   at: string;
@@ -253,6 +257,7 @@ export class OpsMetrics {
           expected: round(anomaly.expected, series.unit),
           score: Number(anomaly.score.toFixed(1)),
           unit: series.unit,
+          baseline: anomaly.baseline,
         };
         this.#log.warn({ service, ...detail }, 'anomaly');
         this.#events?.record('anomaly', service, detail);

@@ -108,7 +108,8 @@ describe("the gateway's anomaly detection", () => {
     assert.equal(anomalies.length, 1, JSON.stringify(anomalies));
     const [anomaly] = anomalies;
     assert.equal(anomaly?.service, 'catalog');
-    assert.deepEqual(Object.keys(anomaly?.detail ?? {}), ['series', 'value', 'expected', 'score', 'unit']);
+    assert.deepEqual(Object.keys(anomaly?.detail ?? {}), ['series', 'value', 'expected', 'score', 'unit', 'baseline']);
+    assert.equal(anomaly?.detail.baseline, 'fast');
     assert.equal(anomaly?.detail.series, 'latency_p99');
     assert.equal(anomaly?.detail.unit, 'ms');
     // The step's own p99 (interpolated in the 10–250 ms bucket), not the five minutes' mix of fast and slow.

@@ -74,11 +74,18 @@ export interface Scaler {
 /** A point that stood out in a series. */
 export interface Anomaly {
   at: number;
+  /** The reading (for a `slow` anomaly the fast level: one reading says little about a drift). */
   value: number;
-  /** What the detector expected (its smoothed level). */
+  /** What the detector expected: the fast level, or for a `slow` anomaly the slow baseline. */
   expected: number;
-  /** How far out, in robust standard deviations. */
+  /** How far out, in robust standard deviations (of a reading for `fast`, of the level's own noise for `slow`). */
   score: number;
+  /**
+   * What it was measured against: `fast`, the reading against the level of the last ~100 s (a step,
+   * a burst); `slow`, that level against the slow baseline (15 min by default: a leak the fast level
+   * followed), `expected` then being the slow baseline.
+   */
+  baseline: 'fast' | 'slow';
 }
 
 export interface AnomalyDetectorOptions {

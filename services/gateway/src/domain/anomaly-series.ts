@@ -34,6 +34,20 @@ export const ANOMALY_SERIES: readonly AnomalySeries[] = [
 ];
 
 /**
+ * The slow baseline's memory in readings (1 h at 5 s), against which each series' level is checked
+ * for drift (EwmaDetector's `drift`): every series here is one where a slow rise is a real problem —
+ * latency and event-loop delay creeping up with a leak, an error share growing with a failing
+ * dependency, a consumer lag growing because consumers fall behind. A drift is raised only past the
+ * series' floor, and a baseline follows any rise slower than about its floor per memory, so the
+ * detector's own 15 min would let p99 latency climb 80 ms an hour unraised: the bench's leak (+48 ms
+ * an hour on 40 ms) is never found under the 20 ms floor. With an hour it is found 19/20, 36 min in
+ * (p50; `npm run bench -- scaling --parts detector`, its table with the gateway's options). A daily
+ * curve stays quiet: its steepest hour moves by 13 % of its swing (π/24), under the floor unless the
+ * day swings by 7–8 floors.
+ */
+export const SLOW_BASELINE_READINGS = 720;
+
+/**
  * Requests a service must answer in a step before its latency and error rate are read: a p99 of
  * three requests is the slowest one, and one failure in five is 20% — noise that would teach the
  * detector a wide band and hide the rises that matter.
