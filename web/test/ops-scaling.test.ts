@@ -141,6 +141,10 @@ describe('platform events in sentences', () => {
       'Anomaly in orders error rate: 12% (expected 0.1%, score 9)',
     );
     assert.equal(
+      say('anomaly', 'catalog', { series: 'latency_p99', value: 61, expected: 42, score: 7, unit: 'ms', baseline: 'slow' }),
+      'Anomaly in catalog latency p99: 61 ms (drifted up from 42 ms, score 7)',
+    );
+    assert.equal(
       say('replayed', 'payments', { id: '0193a0b1-aaaa-7bbb-8ccc-1234567890ab', type: 'orders.order.placed.v1', reason: 'by an operator' }),
       'orders.order.placed.v1 (567890ab) replayed to payments: by an operator',
     );

@@ -167,8 +167,10 @@ export function eventSentence(event: { kind: string; service: string; detail: un
       const unit = text(d, 'unit');
       const expected = num(d, 'expected');
       const score = num(d, 'score');
+      // A drift (the detector's slow baseline) is a level creeping up, not one reading out of line.
+      const drifted = text(d, 'baseline') === 'slow';
       const around = [
-        expected !== undefined ? `expected ${withUnit(expected, unit)}` : undefined,
+        expected !== undefined ? `${drifted ? 'drifted up from' : 'expected'} ${withUnit(expected, unit)}` : undefined,
         score !== undefined ? `score ${Number(score.toFixed(1))}` : undefined,
       ].filter(Boolean);
       return `Anomaly in ${service} ${SERIES_WORDS[series] ?? series.replaceAll('_', ' ')}: ${withUnit(value, unit)}${around.length > 0 ? ` (${around.join(', ')})` : ''}`;
