@@ -52,7 +52,7 @@ test('a spike beyond max is capped at max and flagged capped', () => {
 });
 
 test('scale-down waits for the stabilisation window, then removes one instance per step', () => {
-  const scaler = new PredictiveScaler(limits, { scaleDownStabilisationMs: 300_000 });
+  const scaler = new PredictiveScaler(limits, { scaleDownStabilisationMs: 300_000, fallingStabilisationMs: 300_000 });
   const busy = run(scaler, Array(60).fill(1500));
   assert.equal(busy.at(-1)?.desired, 8);
   let current = 8;
@@ -79,7 +79,7 @@ test('the reason says why it holds before scaling down', () => {
   for (let i = 0; i < 10; i++) scaler.observe({ at: (31 + i) * STEP, rps: 100, instances: 8 });
   const d = scaler.decide(8, 40 * STEP);
   assert.equal(d.desired, 8);
-  assert.match(d.reason, /holding 8 for \d+ min( \d+ s)? before scaling down/);
+  assert.match(d.reason, /holding 8 for (\d+ min|\d+ min \d+ s|\d+ s) before scaling down/);
 });
 
 test('an event-loop delay over its limit adds one instance and says so', () => {
@@ -145,7 +145,7 @@ test('desired is always within [min, max] and the forecast never negative', () =
   );
 });
 
-test('after a peak it drains about two minutes after the forecast falls, not five, one instance per step', () => {
+test('after a peak it drains about a minute after the forecast falls (the shorter window while the trend falls), not five, one instance per step', () => {
   const scaler = new PredictiveScaler(limits);
   const noise = normalNoise(5);
   let current = 1;
@@ -161,10 +161,28 @@ test('after a peak it drains about two minutes after the forecast falls, not fiv
   const downs = changes.filter((c) => c.at >= 0);
   assert.ok(downs.length > 0 && downs.every((c) => c.to === c.from - 1), JSON.stringify(downs));
   const first = downs[0]?.at ?? Number.NaN;
-  // The forecast is below 8 instances within ~15 s; the 2-minute guard runs from the last high recommendation.
-  assert.ok(first >= 100 && first <= 140, `first removal ${first} s after the load fell`);
+  // The forecast is below 8 instances within ~15 s; the 1-minute guard of a falling trend runs from the last high recommendation.
+  assert.ok(first >= 40 && first <= 80, `first removal ${first} s after the load fell`);
   assert.equal(current, 2);
-  assert.ok((downs.at(-1)?.at ?? Number.POSITIVE_INFINITY) <= 180, `at 2 instances ${downs.at(-1)?.at} s after the load fell`);
+  assert.ok((downs.at(-1)?.at ?? Number.POSITIVE_INFINITY) <= 120, `at 2 instances ${downs.at(-1)?.at} s after the load fell`);
+});
+
+test('the falling trend is what shortens the wait: with its window as long as the whole one, 2 minutes are waited', () => {
+  const firstRemoval = (scaler: PredictiveScaler) => {
+    const noise = normalNoise(5);
+    let current = 1;
+    for (let i = 0; i < 200; i++) {
+      scaler.observe({ at: i * STEP, rps: (i < 120 ? 1500 : 300) * (1 + 0.08 * noise()), instances: current });
+      const d = scaler.decide(current, i * STEP);
+      if (i >= 120 && d.desired < current) return (i - 120) * 5;
+      current = d.desired;
+    }
+    return Number.NaN;
+  };
+  const whole = firstRemoval(new PredictiveScaler(limits, { fallingStabilisationMs: 120_000 }));
+  const shorter = firstRemoval(new PredictiveScaler(limits));
+  assert.ok(whole >= 100 && whole <= 140, `first removal ${whole} s after the load fell with one 2-minute window`);
+  assert.ok(shorter <= whole - 40, `first removal ${shorter} s with the falling trend's window`);
 });
 
 test('a rise within the forecast noise is added once it has lasted 30 s; a rise past the noise at once', () => {

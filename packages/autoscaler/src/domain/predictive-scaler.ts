@@ -21,6 +21,16 @@ export const PREDICTIVE_DEFAULTS = {
    * needs again.
    */
   scaleDownStabilisationMs: 120_000,
+  /**
+   * The window while the forecast's trend falls beyond its noise (a sale ending, an evening's
+   * decline): the forecast, not a run of readings, then says the load is going, so the guard against
+   * a noisy dip can be shorter. Measured on the bench over 20 seeds: instance-minutes within the HPA's
+   * on the flash sale 11/20 → 20/20 seeds (mean 0.98 → 0.96), the spike 0.88 → 0.83, the daily trace
+   * unchanged (1.02); time over the SLO unchanged (0.15, 0.07, 0.39 of the HPA's); an instance added
+   * back within 6 min of a removal 6.6 → 7.5 times in the daily trace's three days. 30 s saved a
+   * little more and more than doubled those.
+   */
+  fallingStabilisationMs: 60_000,
   /** 20 % headroom for the noise within a step and the error of the forecast. */
   targetUtilisation: 0.8,
   /** The p99 SLO is 300 ms; a loop 200 ms late already spends most of it queued. */
@@ -74,6 +84,8 @@ export interface PredictiveScalerOptions extends ScalingOptions {
   smoothing?: Omit<HoltWintersOptions, 'seasonSteps'>;
   /** Time from asking for an instance to its serving (ms); scale-down looks lead + this ahead. Default 10,000. */
   startDelayMs?: number;
+  /** The scale-down window while the forecast's trend falls beyond its noise (ms, at most scaleDownStabilisationMs). Default 60,000. */
+  fallingStabilisationMs?: number;
   /** How long a rise within the forecast's noise must last before an instance is added for it (ms). Default 30,000. */
   confirmMs?: number;
   /**
@@ -94,7 +106,8 @@ interface Saturation {
  * Forecasts requests per second with Holt-Winters and asks for the instances the highest forecast
  * within `leadMs` needs, so instances are ready before the load arrives. Scales up at once, except
  * that a rise still within the forecast's noise must last `confirmMs`; scales down once every
- * recommendation of the last `scaleDownStabilisationMs` (each covering the forecast over the lead
+ * recommendation of the last `scaleDownStabilisationMs` (`fallingStabilisationMs` while the trend
+ * falls beyond its noise; each covering the forecast over the lead
  * plus an instance's start) is below the current count, one instance per step. The trend is
  * projected only for the part of it that stands out of its noise. A saturation signal over its limit
  * adds one instance whatever the forecast says.
@@ -124,6 +137,10 @@ export class PredictiveScaler implements Scaler {
       leadMs: options.leadMs ?? PREDICTIVE_DEFAULTS.leadMs,
       horizonMs: options.horizonMs ?? PREDICTIVE_DEFAULTS.horizonMs,
       scaleDownStabilisationMs: options.scaleDownStabilisationMs ?? PREDICTIVE_DEFAULTS.scaleDownStabilisationMs,
+      fallingStabilisationMs: Math.min(
+        options.fallingStabilisationMs ?? PREDICTIVE_DEFAULTS.fallingStabilisationMs,
+        options.scaleDownStabilisationMs ?? PREDICTIVE_DEFAULTS.scaleDownStabilisationMs,
+      ),
       seasonSteps: options.seasonSteps ?? Math.round(86_400_000 / stepMs),
       targetUtilisation: options.targetUtilisation ?? PREDICTIVE_DEFAULTS.targetUtilisation,
       eventLoopDelayLimitMs: options.eventLoopDelayLimitMs ?? PREDICTIVE_DEFAULTS.eventLoopDelayLimitMs,
@@ -165,7 +182,8 @@ export class PredictiveScaler implements Scaler {
     const leadSteps = Math.max(0, Math.floor(this.#o.leadMs / this.#o.stepMs));
     const downSteps = Math.max(0, Math.floor((this.#o.leadMs + this.#o.startDelayMs) / this.#o.stepMs));
     const noise = this.#noise();
-    const values = this.#model.forecast(Math.max(shownSteps, downSteps), this.#significantTrend(noise));
+    const trend = this.#significantTrend(noise);
+    const values = this.#model.forecast(Math.max(shownSteps, downSteps), trend);
     const forecast: ForecastValue[] = values.slice(0, shownSteps).map((value, k) => ({ at: now + (k + 1) * this.#o.stepMs, value }));
     // The first window recommendation is the count running now, so nothing is removed before a whole window of readings.
     if (this.#window.empty) this.#window.add(now, current);
@@ -216,9 +234,10 @@ export class PredictiveScaler implements Scaler {
     this.#window.add(now, clamp(keep, min, max));
 
     if (recommended >= current) return this.#decision(now, recommended, needed, forecast, reason);
-    const stabilised = this.#window.max();
+    const windowMs = trend < 0 ? this.#o.fallingStabilisationMs : this.#o.scaleDownStabilisationMs;
+    const stabilised = this.#window.max(now - windowMs);
     if (stabilised >= current) {
-      const wait = this.#window.holdFor(current, now);
+      const wait = this.#window.holdFor(current, now, windowMs);
       return this.#decision(now, current, needed, forecast, `${reason}; holding ${current} for ${duration(wait)} before scaling down`);
     }
     const desired = Math.max(stabilised, current - 1);

@@ -23,18 +23,18 @@ export class RecommendationWindow {
     if (drop > 0) this.#entries = this.#entries.slice(drop);
   }
 
-  /** The highest recommendation in the window. */
-  max(): number {
+  /** The highest recommendation in the window, or in its part from `from` on (a shorter window). */
+  max(from = Number.NEGATIVE_INFINITY): number {
     let max = 0;
-    for (const e of this.#entries) max = Math.max(max, e.count);
+    for (const e of this.#entries) if (e.at >= from) max = Math.max(max, e.count);
     return max;
   }
 
-  /** Ms until no recommendation of `count` or more is left in the window (0 when none is). */
-  holdFor(count: number, now: number): number {
+  /** Ms until no recommendation of `count` or more is left in the window (or a shorter one of `windowMs`); 0 when none is. */
+  holdFor(count: number, now: number, windowMs = this.#windowMs): number {
     for (let i = this.#entries.length - 1; i >= 0; i--) {
       const e = this.#entries[i] as { at: number; count: number };
-      if (e.count >= count) return Math.max(0, e.at + this.#windowMs - now);
+      if (e.count >= count) return Math.max(0, e.at + Math.min(windowMs, this.#windowMs) - now);
     }
     return 0;
   }
