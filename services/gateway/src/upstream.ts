@@ -29,6 +29,9 @@ export const UPSTREAM_TIMEOUT_MS = 10_000;
  * supervisor restarts a killed instance after 0.5 s and it registers 2–3 s later (`mercato chaos`
  * measured reads failing 1.3 % of the time without the wait, with one instance of each service).
  * A write never waits: it is answered 503 at once, and the client retries with its Idempotency-Key.
+ * An idempotent request whose connection broke waits this long from the break, however long it had
+ * been in flight (`?wait=` long polls on orders: counted from their start, the ones a kill broke
+ * failed and opened the circuit, `npm run bench -- chaos --seed 6`).
  */
 export const WAIT_FOR_INSTANCE_MS = 5_000;
 const WAIT_STEP_MS = 100;
@@ -177,7 +180,8 @@ export function forward(
               if (connection?.phase === 'connect') resilience.picker.markUnreachable(instance.url);
               if (connection && tried.size < maxAttempts && !failed.sent) {
                 // Another instance now, or (a single instance that went away) its replacement within the wait.
-                void instanceBy(pick, service, tried, waitUntil)
+                // The wait counts from the failure: a long poll broken after seconds in flight still gets the whole of it.
+                void instanceBy(pick, service, tried, Math.max(waitUntil, Date.now() + WAIT_FOR_INSTANCE_MS))
                   .then((next) => {
                     if (next && !failed.sent && !reply.raw.destroyed) {
                       request.log.warn(

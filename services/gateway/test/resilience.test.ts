@@ -150,6 +150,30 @@ describe('gateway resilience', () => {
     assert.ok(postMs < 500, `a write is not held for an instance (${Math.round(postMs)} ms)`);
   });
 
+  it('a GET in flight longer than the wait when its only instance dies still waits for the replacement', async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await waitFor('no catalog instance at the gateway', () => gateway.context.discovery?.instances('catalog').length === 0, 15_000);
+    // A long poll: the first instance answers after 8 s, so the GET has been in flight 5.5 s when it dies.
+    const first = await spawnService(stubCatalog, { ...stubEnv(), STUB_DELAY_MS: '8000' });
+    cleanups.push(async () => {
+      first.child.kill('SIGKILL');
+      await first.exited;
+    });
+    await known('catalog', 1);
+    const answer = get('/api/products/long-poll');
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const replacement = await spawnService(stubCatalog, stubEnv());
+    const answered = await answer;
+    replacement.child.kill('SIGTERM');
+    await replacement.exited;
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    assert.equal((answered.body as { instance: string }).instance, replacement.instanceId);
+    await waitFor('no catalog instance at the gateway', () => gateway.context.discovery?.instances('catalog').length === 0, 15_000);
+  });
+
   it('opens the circuit after repeated 5xx: 503 at once without calling the upstream, then a probe closes it', async () => {
     let status = 500;
     let delayMs = 0;
