@@ -630,8 +630,12 @@ function autoscalerController(): Manifest[] {
                 envFrom: [{ configMapRef: { name: 'mercato-config' } }, { configMapRef: { name: AUTOSCALER } }],
                 env: [
                   { name: 'AUTOSCALER_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                  // The gateway presents the gateway-ops client's secret (HTTP Basic) to read /events and /scaling.
-                  { name: 'MERCATO_OPS_CLIENT_SECRET', valueFrom: secretRef(secretOf('gateway'), 'MERCATO_OPS_CLIENT_SECRET') },
+                  // The gateway presents the gateway-ops client's secret (HTTP Basic) to read /events and /scaling; the
+                  // controller checks it against identity's table of secret hashes and never holds a secret itself.
+                  {
+                    name: 'AUTOSCALER_SERVICE_CLIENTS',
+                    valueFrom: secretRef(secretOf('identity'), 'IDENTITY_SERVICE_CLIENTS'),
+                  },
                   // A dozen services' readings and an HTTP client: a small heap is plenty.
                   { name: 'NODE_OPTIONS', value: '--max-old-space-size=128' },
                 ],

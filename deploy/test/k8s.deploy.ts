@@ -701,13 +701,18 @@ for (const overlay of OVERLAYS) {
       assert.equal(values.AUTOSCALER_NAMESPACE, '<metadata.namespace>', 'the namespace of its own pod');
       const gatewayWorkload = pods.find((w) => w.kind === 'Deployment' && w.name === 'gateway');
       const gatewayEnv = resolveEnv(gatewayWorkload?.pod.spec.containers[0], objects);
-      const opsSecret = env.get('MERCATO_OPS_CLIENT_SECRET');
-      assert.ok(opsSecret?.value !== undefined || opsSecret?.outOfBand, 'MERCATO_OPS_CLIENT_SECRET is provided');
-      assert.deepEqual(opsSecret, gatewayEnv.get('MERCATO_OPS_CLIENT_SECRET'), 'the same gateway-ops secret the gateway presents');
+      // It checks the gateway's credential against identity's table of secret hashes and holds no secret itself.
+      const identityWorkload = pods.find((w) => w.kind === 'Deployment' && w.name === 'identity');
+      const identityEnv = resolveEnv(identityWorkload?.pod.spec.containers[0], objects);
+      const clients = env.get('AUTOSCALER_SERVICE_CLIENTS');
+      assert.ok(clients?.value !== undefined || clients?.outOfBand, 'AUTOSCALER_SERVICE_CLIENTS is provided');
+      assert.deepEqual(clients, identityEnv.get('IDENTITY_SERVICE_CLIENTS'), "identity's own table of SHA-256s");
+      const secretKeys = (main.env ?? []).map((e: any) => e.valueFrom?.secretKeyRef?.key).filter(Boolean);
+      assert.deepEqual(secretKeys, ['IDENTITY_SERVICE_CLIENTS'], 'no client secret, only their hashes');
       const config = loadControllerConfig({
         ...values,
         AUTOSCALER_NAMESPACE: overlay.namespace,
-        MERCATO_OPS_CLIENT_SECRET: values.MERCATO_OPS_CLIENT_SECRET ?? 'made-out-of-band-in-production',
+        AUTOSCALER_SERVICE_CLIENTS: values.AUTOSCALER_SERVICE_CLIENTS ?? JSON.stringify({ 'gateway-ops': '0'.repeat(64) }),
       });
       assert.equal(config.stepMs, 15_000);
       const http = main.ports.find((p: any) => p.name === 'http');

@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
@@ -24,6 +25,8 @@ import type { HpaPort, HpaState } from '../src/kubernetes/hpa-min-replicas.ts';
 import type { LoadSource } from '../src/kubernetes/prometheus-load.ts';
 
 const SECRET = 'ops-secret-for-the-test-0123456789';
+/** What the control loop is given: the secret's SHA-256, never the secret. */
+const SECRET_SHA256 = createHash('sha256').update(SECRET).digest('hex');
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const GOOD = basic('gateway-ops', SECRET);
 const WRONG = [
@@ -34,6 +37,10 @@ const WRONG = [
   basic('gateway', SECRET),
   `Bearer ${SECRET}`,
   GOOD.toLowerCase(),
+  `Basic ${Buffer.from(`gateway-ops${SECRET}`).toString('base64')}`,
+  `Basic ${SECRET_SHA256}`,
+  basic('gateway-ops', SECRET_SHA256),
+  'Basic !!!',
 ];
 
 const call = (base: string, path: string, init: { authorization?: string | undefined; method?: string } = {}) =>
@@ -71,7 +78,14 @@ describe('the control server as the supervisor runs it', () => {
   });
   let server: ControlServer;
   before(async () => {
-    server = await startControlServer({ host: '127.0.0.1', port: 0, clientId: 'gateway-ops', clientSecret: SECRET, events, scaling });
+    server = await startControlServer({
+      host: '127.0.0.1',
+      port: 0,
+      clientId: 'gateway-ops',
+      clientSecretSha256: SECRET_SHA256,
+      events,
+      scaling,
+    });
   });
   after(() => server.close());
 
@@ -243,7 +257,7 @@ describe('the control server as the Kubernetes controller runs it', () => {
       host: '127.0.0.1',
       port: 0,
       clientId: 'gateway-ops',
-      clientSecret: SECRET,
+      clientSecretSha256: SECRET_SHA256,
       events: controller.events,
       scaling: () => controller.scaling(),
       ready: () => stepped,
@@ -333,7 +347,7 @@ describe('the control server without a secret', () => {
       host: '127.0.0.1',
       port: 0,
       clientId: 'gateway-ops',
-      clientSecret: '',
+      clientSecretSha256: '',
       events: new ControlEvents(),
       scaling: () => ({ autoscaling: false, services: [] }),
     });
@@ -384,7 +398,7 @@ describe('the control server under internal mTLS', () => {
       host: '127.0.0.1',
       port: 0,
       clientId: 'gateway-ops',
-      clientSecret: SECRET,
+      clientSecretSha256: SECRET_SHA256,
       events,
       scaling: () => ({ autoscaling: false, services: [] }),
       tls: { ca: read('ca.pem'), cert: read('supervisor.pem'), key: read('supervisor.key') },

@@ -7,7 +7,8 @@ const VALID = {
   PROMETHEUS_URL: 'http://prometheus-operated.monitoring.svc:9090',
   AUTOSCALER_CAPACITY_RPS: '{"catalog":500,"cart":1000}',
   AUTOSCALER_FLOORS: '{"catalog":2,"cart":2}',
-  MERCATO_OPS_CLIENT_SECRET: 'a-secret-of-24-characters',
+  // identity's table: the gateway-ops client's secret is known only by its SHA-256.
+  AUTOSCALER_SERVICE_CLIENTS: JSON.stringify({ gateway: 'a'.repeat(64), 'gateway-ops': 'B'.repeat(64) }),
 };
 
 describe('the controller configuration', () => {
@@ -20,6 +21,7 @@ describe('the controller configuration', () => {
     assert.equal(config.stepMs, 15_000);
     assert.equal(config.port, 8080);
     assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.opsClientSecretSha256, 'b'.repeat(64), "gateway-ops's hash, never a secret");
   });
 
   test('each missing or wrong variable is named with what it must be', () => {
@@ -36,8 +38,13 @@ describe('the controller configuration', () => {
       [{ AUTOSCALER_FLOORS: '{"catalog":2,"cart":2,"orders":2}' }, /^AUTOSCALER_CAPACITY_RPS has no capacity for orders/],
       [{ AUTOSCALER_FLOORS: '{"catalog":0,"cart":2}' }, /^AUTOSCALER_FLOORS has 0 for catalog/],
       [{ AUTOSCALER_STEP_MS: '1000' }, /^AUTOSCALER_STEP_MS must be a whole number from 5000 to 300000/],
-      [{ MERCATO_OPS_CLIENT_SECRET: undefined }, /^MERCATO_OPS_CLIENT_SECRET is not set: the gateway-ops/],
-      [{ MERCATO_OPS_CLIENT_SECRET: 'short' }, /^MERCATO_OPS_CLIENT_SECRET is shorter than 16/],
+      [{ AUTOSCALER_SERVICE_CLIENTS: undefined }, /^AUTOSCALER_SERVICE_CLIENTS is not set: .*gateway-ops/],
+      [{ AUTOSCALER_SERVICE_CLIENTS: 'a-plain-secret' }, /^AUTOSCALER_SERVICE_CLIENTS must be a JSON object/],
+      [
+        { AUTOSCALER_SERVICE_CLIENTS: '{"gateway":"' + 'a'.repeat(64) + '"}' },
+        /^AUTOSCALER_SERVICE_CLIENTS has no SHA-256 hex for gateway-ops/,
+      ],
+      [{ AUTOSCALER_SERVICE_CLIENTS: '{"gateway-ops":"not-hex"}' }, /^AUTOSCALER_SERVICE_CLIENTS has no SHA-256 hex for gateway-ops/],
     ];
     for (const [change, message] of cases) {
       assert.throws(

@@ -38,7 +38,10 @@ export async function readSecrets(dataDir: string): Promise<PlatformSecrets | un
 
 /** What identity gets: client id → SHA-256 of the secret, never the secrets. */
 export function clientSecretHashes(clients: Record<string, string>): string {
-  return JSON.stringify(
-    Object.fromEntries(Object.entries(clients).map(([id, secret]) => [id, createHash('sha256').update(secret).digest('hex')])),
-  );
+  return JSON.stringify(Object.fromEntries(Object.entries(clients).map(([id, secret]) => [id, secretSha256(secret)])));
+}
+
+/** SHA-256 (hex) of a client secret; '' for a secret that is missing, which lets nobody in. */
+export function secretSha256(secret: string | undefined): string {
+  return secret ? createHash('sha256').update(secret).digest('hex') : '';
 }

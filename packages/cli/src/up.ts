@@ -17,7 +17,7 @@ import { guardOutput, writeErr, writeOut } from './output.ts';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './postgres/embedded.ts';
 import { provisionServiceDatabases } from './postgres/provision.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
-import { clientSecretHashes, ensureSecrets, type PlatformSecrets } from './secrets.ts';
+import { clientSecretHashes, ensureSecrets, type PlatformSecrets, secretSha256 } from './secrets.ts';
 import { seedModeOf } from './seed/seed-mode.ts';
 import { seedOnFirstStart } from './seed/seed-on-first-start.ts';
 import { type SmallTls, smallRequest } from './small-http.ts';
@@ -290,7 +290,7 @@ export async function up(options: UpOptions): Promise<void> {
       host: '127.0.0.1',
       port: 0,
       clientId: GATEWAY_OPS_CLIENT,
-      clientSecret: secrets.clients[GATEWAY_OPS_CLIENT] ?? '',
+      clientSecretSha256: secretSha256(secrets.clients[GATEWAY_OPS_CLIENT]),
       events,
       scaling: () => autoscaleLoop?.state() ?? scalingOff(processes),
       tls: supervisorTls,

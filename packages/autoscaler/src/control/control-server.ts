@@ -7,9 +7,13 @@ import type { ControlEvents } from './control-events.ts';
 export interface ControlServerOptions {
   host: string;
   port: number;
-  /** The one client allowed: the gateway's ops credential (HTTP Basic). An empty secret lets nobody in. */
+  /**
+   * The one client allowed: the gateway's ops credential (HTTP Basic), known here only by the SHA-256
+   * (hex) of its secret — as identity knows every client — so a control loop never holds a secret
+   * that would let it call the services. An empty hash lets nobody in.
+   */
   clientId: string;
-  clientSecret: string;
+  clientSecretSha256: string;
   /** The control loop's event log: `GET /events?after=<seq>` answers `events.after(seq)`. */
   events: Pick<ControlEvents, 'after'>;
   /** `GET /scaling`: the supervisor's autoscale loop (or its instances as they are), the controller's HPAs. */
@@ -27,6 +31,7 @@ export interface ControlServer {
 
 /** SHA-256 first, so both sides are 32 bytes and the comparison says nothing about the length either. */
 const digest = (text: string) => createHash('sha256').update(text).digest();
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
 
 /** `after` is a sequence number: 0 or more, at most 15 digits (well within a safe integer). */
 const SEQ = /^\d{1,15}$/;
@@ -40,9 +45,16 @@ const SEQ = /^\d{1,15}$/;
  * does and stays small (ADR 0021). Resolves once listening.
  */
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
-  const expected = digest(`Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`);
-  const authorized = (request: IncomingMessage) =>
-    options.clientSecret !== '' && timingSafeEqual(digest(request.headers.authorization ?? ''), expected);
+  if (options.clientSecretSha256 !== '' && !SHA256_HEX.test(options.clientSecretSha256))
+    throw new RangeError('clientSecretSha256 must be 64 hex digits (or empty: nobody in)');
+  const expected = options.clientSecretSha256 === '' ? undefined : Buffer.from(options.clientSecretSha256, 'hex');
+  const authorized = (request: IncomingMessage) => {
+    if (!expected) return false;
+    const credentials = basicCredentials(request.headers.authorization);
+    // The secret's digest is compared whatever the id, so the time says nothing about which part was wrong.
+    const secretMatches = timingSafeEqual(digest(credentials?.secret ?? ''), expected);
+    return credentials?.id === options.clientId && secretMatches;
+  };
   const ready = options.ready ?? (() => true);
 
   const answer = (request: IncomingMessage, response: ServerResponse) => {
@@ -107,6 +119,15 @@ export async function startControlServer(options: ControlServerOptions): Promise
         server.closeIdleConnections();
       }),
   };
+}
+
+/** `Basic base64(id:secret)` → its two parts; undefined for anything else. */
+function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+  const match = /^Basic +([A-Za-z0-9+/]+={0,2})$/i.exec(header?.trim() ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {

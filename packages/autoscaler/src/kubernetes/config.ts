@@ -8,9 +8,11 @@
  *   AUTOSCALER_FLOORS           JSON: service → the lowest minReplicas the controller sets (every service above)
  *   AUTOSCALER_STEP_MS          time between steps, default 15000 (Prometheus's scrape interval)
  *   AUTOSCALER_LEAD_MS          how far ahead a decision looks: a pod's start plus a margin, default 60000
- *   MERCATO_OPS_CLIENT_SECRET   the gateway-ops client's secret: the gateway's credential for /events and /scaling
+ *   AUTOSCALER_SERVICE_CLIENTS  JSON: client id → SHA-256 hex of its secret (identity's IDENTITY_SERVICE_CLIENTS);
+ *                               the gateway-ops entry checks the gateway's credential for /events and /scaling
  *   PORT, MERCATO_HOST          where the control API listens (default 8080 on 0.0.0.0)
  */
+import { GATEWAY_OPS_CLIENT } from '@mercato/contracts';
 import type { ControlledService } from './controller.ts';
 
 export interface ControllerConfig {
@@ -19,7 +21,8 @@ export interface ControllerConfig {
   services: ControlledService[];
   stepMs: number;
   leadMs: number;
-  opsClientSecret: string;
+  /** SHA-256 (hex) of the gateway-ops client's secret: the controller never holds the secret itself. */
+  opsClientSecretSha256: string;
   port: number;
   host: string;
 }
@@ -87,11 +90,12 @@ export function loadControllerConfig(env: Record<string, string | undefined>): C
       throw new ControllerConfigError('AUTOSCALER_CAPACITY_RPS', `has no capacity for ${name}, which AUTOSCALER_FLOORS names`);
   }
 
-  const opsClientSecret = required(
-    'MERCATO_OPS_CLIENT_SECRET',
-    'the gateway-ops client secret (Secret mercato-gateway), which the gateway presents to read /events and /scaling',
+  const opsClientSecretSha256 = opsClientHash(
+    required(
+      'AUTOSCALER_SERVICE_CLIENTS',
+      "the clients' secret hashes (identity's IDENTITY_SERVICE_CLIENTS, Secret mercato-identity): the gateway-ops entry checks the gateway's credential for /events and /scaling",
+    ),
   );
-  if (opsClientSecret.length < 16) throw new ControllerConfigError('MERCATO_OPS_CLIENT_SECRET', 'is shorter than 16 characters');
 
   return {
     namespace,
@@ -100,10 +104,25 @@ export function loadControllerConfig(env: Record<string, string | undefined>): C
     // At least Prometheus's scrape interval: a shorter step reads the same samples again.
     stepMs: integer('AUTOSCALER_STEP_MS', 15_000, 5_000, 300_000),
     leadMs: integer('AUTOSCALER_LEAD_MS', 60_000, 0, 3_600_000),
-    opsClientSecret,
+    opsClientSecretSha256,
     port: integer('PORT', 8080, 0, 65_535),
     host: env.MERCATO_HOST?.trim() || '0.0.0.0',
   };
+}
+
+/** The gateway-ops client's SHA-256 (hex) from the clients' hash table (client id → hex). */
+function opsClientHash(json: string): string {
+  const variable = 'AUTOSCALER_SERVICE_CLIENTS';
+  let table: unknown;
+  try {
+    table = JSON.parse(json);
+  } catch {
+    throw new ControllerConfigError(variable, 'must be a JSON object of client id → SHA-256 hex');
+  }
+  const hash = typeof table === 'object' && table !== null ? (table as Record<string, unknown>)[GATEWAY_OPS_CLIENT] : undefined;
+  if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/i.test(hash))
+    throw new ControllerConfigError(variable, `has no SHA-256 hex for ${GATEWAY_OPS_CLIENT}`);
+  return hash.toLowerCase();
 }
 
 function numberMap(

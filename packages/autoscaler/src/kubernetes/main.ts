@@ -50,7 +50,7 @@ const server = await startControlServer({
   host: config.host,
   port: config.port,
   clientId: GATEWAY_OPS_CLIENT,
-  clientSecret: config.opsClientSecret,
+  clientSecretSha256: config.opsClientSecretSha256,
   events: controller.events,
   scaling: () => controller.scaling(),
   ready: () => stepped,
