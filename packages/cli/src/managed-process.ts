@@ -160,6 +160,11 @@ export class ManagedProcess {
    * The supervisor ends a ready child that stopped answering (deregistered first by `onGone`, then
    * SIGTERM so it drains, SIGKILL after `graceMs`); it is restarted like a crashed one.
    */
+  /** True from a recycle until the child has exited (it is still the same process, draining). */
+  get recycling(): boolean {
+    return this.#recycling !== undefined;
+  }
+
   recycle(cause: RestartCause, graceMs: number): void {
     const child = this.child;
     if (this.#stopping || this.#recycling || !child || !this.ready) return;

@@ -38,55 +38,108 @@ describe('the automatic dead-letter replay policy', () => {
   });
 });
 
+/**
+ * A service's operator paths over real HTTP, as the kit serves them: open letters a page at a time,
+ * a replay answered by `answer(id)` (200 replayed and gone, 409 failed again, 500 the service failing).
+ */
+async function standInService(answer: (id: number) => 200 | 409 | 500) {
+  const open = new Map<number, OpenDeadLetter>();
+  const add = (from: number, to: number) => {
+    for (let id = from; id <= to; id++) open.set(id, letter(String(id), 600));
+  };
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://x');
+    const replay = /^\/internal\/dead-letters\/(\d+)\/replay$/.exec(url.pathname);
+    if (replay && request.method === 'POST') {
+      const id = Number(replay[1]);
+      const status = answer(id);
+      if (status !== 200) return void response.writeHead(status).end('{}');
+      open.delete(id);
+      return void response.end(JSON.stringify({ id: String(id), outcome: 'handled' }));
+    }
+    const limit = Number(url.searchParams.get('limit'));
+    const after = Number(url.searchParams.get('after') ?? 0);
+    const items = [...open.keys()].filter((id) => id > after).slice(0, limit);
+    response.end(
+      JSON.stringify({ items: items.map((id) => open.get(id)), nextCursor: items.length === limit ? String(items.at(-1)) : null }),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const calls = {
+    instances: async () => [{ id: 'orders-1', url: base }],
+    call: (_service: string, url: string, method: 'GET' | 'POST' = 'GET') => smallRequest(url, { method, timeoutMs: 2_000 }),
+  } as unknown as SupervisorCalls;
+  return { open, add, calls, close: () => server.close() };
+}
+
+const replayedIds = (events: ControlEvents, from = 0) =>
+  events
+    .all()
+    .slice(from)
+    .map((e) => e.detail.id);
+
 describe('the automatic dead-letter replay', () => {
   it('pages past letters that failed again, so they never hide newer ones', async () => {
-    // A service's operator paths over real HTTP: letters 1–100 fail again when replayed, later ones succeed.
-    const open = new Map<number, OpenDeadLetter>();
-    const add = (from: number, to: number) => {
-      for (let id = from; id <= to; id++) open.set(id, letter(String(id), 600));
-    };
-    add(1, 100);
-    const server = createServer((request, response) => {
-      const url = new URL(request.url ?? '/', 'http://x');
-      const replay = /^\/internal\/dead-letters\/(\d+)\/replay$/.exec(url.pathname);
-      if (replay && request.method === 'POST') {
-        const id = Number(replay[1]);
-        if (id <= 100) return void response.writeHead(409).end('{}');
-        open.delete(id);
-        return void response.end(JSON.stringify({ id: String(id), outcome: 'handled' }));
-      }
-      const limit = Number(url.searchParams.get('limit'));
-      const after = Number(url.searchParams.get('after') ?? 0);
-      const items = [...open.keys()].filter((id) => id > after).slice(0, limit);
-      response.end(
-        JSON.stringify({
-          items: items.map((id) => open.get(id)),
-          nextCursor: items.length === limit ? String(items.at(-1)) : null,
-        }),
-      );
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const calls = {
-      instances: async () => [{ id: 'orders-1', url: base }],
-      call: (_service: string, url: string, method: 'GET' | 'POST' = 'GET') => smallRequest(url, { method, timeoutMs: 2_000 }),
-    } as unknown as SupervisorCalls;
+    const service = await standInService((id) => (id <= 100 ? 409 : 200));
+    service.add(1, 100);
     const events = new ControlEvents();
-    const policy = new DeadLetterReplay({ calls, events, services: ['orders'], isReady: () => true });
+    const policy = new DeadLetterReplay({ calls: service.calls, events, services: ['orders'], isReady: () => true });
     try {
       await policy.round(now);
       assert.equal(events.all().length, 100, 'each of the first hundred is tried once');
-      add(101, 120);
+      service.add(101, 120);
       await policy.round(now);
-      const second = events.all().slice(100);
       assert.deepEqual(
-        second.map((e) => [e.detail.id, e.detail.outcome]),
+        events
+          .all()
+          .slice(100)
+          .map((e) => [e.detail.id, e.detail.outcome]),
         Array.from({ length: 20 }, (_, i) => [String(101 + i), 'handled']),
       );
-      assert.equal(open.size, 100);
+      assert.equal(service.open.size, 100);
     } finally {
-      server.close();
+      service.close();
+    }
+  });
+
+  it('goes on from where the last round stopped, so even 1,000 letters that failed again hide nothing', async () => {
+    const service = await standInService((id) => (id <= 1_050 ? 409 : 200));
+    service.add(1, 1_050);
+    const events = new ControlEvents(() => {}, { kept: 5_000 });
+    const policy = new DeadLetterReplay({ calls: service.calls, events, services: ['orders'], isReady: () => true });
+    try {
+      await policy.round(now);
+      assert.equal(events.all().length, 1_000, 'a round reads ten pages');
+      service.add(1_051, 1_051);
+      await policy.round(now);
+      assert.deepEqual(replayedIds(events, 1_000).slice(-2), ['1050', '1051']);
+      assert.equal(service.open.has(1_051), false);
+    } finally {
+      service.close();
+    }
+  });
+
+  it('stops a round when a downstream goes down or the service fails, and tries those letters again later', async () => {
+    let failing = true;
+    const service = await standInService((id) => (id === 2 && failing ? 500 : 200));
+    service.add(1, 5);
+    let ready = true;
+    const events = new ControlEvents();
+    const policy = new DeadLetterReplay({ calls: service.calls, events, services: ['orders'], isReady: () => ready });
+    try {
+      await policy.round(now);
+      assert.deepEqual(replayedIds(events), ['1'], 'letter 2 met a 500: the round stopped, nothing recorded for it');
+      failing = false;
+      ready = false;
+      await policy.round(now);
+      assert.deepEqual(replayedIds(events), ['1'], 'nothing while a service it needs is down');
+      ready = true;
+      await policy.round(now);
+      assert.deepEqual(replayedIds(events), ['1', '2', '3', '4', '5']);
+    } finally {
+      service.close();
     }
   });
 });

@@ -97,18 +97,43 @@ describe('a supervised child', () => {
     }
   });
 
+  it('is not recycled for a pause of the supervisor itself longer than the silence bound', async () => {
+    const events = { restarts: [] as RestartInfo[], loops: [] as number[] };
+    const child = flaky('steady', events);
+    const watch = new ReadinessWatch(() => [child], { intervalMs: 100, silentMs: 600, drainMs: 300 });
+    child.start();
+    await child.whenReady();
+    watch.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The supervisor's own loop stops for 0.9 s (a debugger, a laptop asleep): no round, no answer read.
+      const until = performance.now() + 900;
+      while (performance.now() < until) {
+        // busy
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.deepEqual(events.restarts, []);
+    } finally {
+      watch.stop();
+      await child.stop(1_000);
+    }
+  });
+
   for (const mode of ['steady', 'slow'] as const)
     it(`that answers its readiness check${mode === 'slow' ? ' late, as an overloaded one does,' : ''} is left alone`, async () => {
       const events = { restarts: [] as RestartInfo[], loops: [] as number[] };
       const child = flaky(mode, events);
       // The slow child answers 400 ms late: later than the interval, within the silence bound.
-      const watch = new ReadinessWatch(() => [child], { intervalMs: 50, silentMs: 600, drainMs: 300 });
+      const watch = new ReadinessWatch(() => [child], { intervalMs: 50, silentMs: 1_500, drainMs: 300 });
       child.start();
       await child.whenReady();
       watch.start();
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-      watch.stop();
-      assert.deepEqual(events.restarts, []);
-      await child.stop(1_000);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        assert.deepEqual(events.restarts, []);
+      } finally {
+        watch.stop();
+        await child.stop(1_000);
+      }
     });
 });

@@ -68,7 +68,8 @@ export interface ForwardOptions {
  * idempotent request whose connection fails before an answer (refused, reset, connect timeout) is
  * sent once more to another instance. Only upstream failures count against the circuit: 5xx answers,
  * connection failures, timeouts and broken answers; the client gets the upstream's answer, a 503, or a
- * 504 after 10 s. A client's error (a header that cannot be forwarded) is a 400 and counts for nothing.
+ * 504 when an attempt takes over 10 s (an idempotent request, with its waits for an instance and its
+ * second attempt, is answered within 25 s). A client's error (a header that cannot be forwarded) is a 400 and counts for nothing.
  */
 export function forward(
   discovery: Discovery,
@@ -180,8 +181,9 @@ export function forward(
               if (connection?.phase === 'connect') resilience.picker.markUnreachable(instance.url);
               if (connection && tried.size < maxAttempts && !failed.sent) {
                 // Another instance now, or (a single instance that went away) its replacement within the wait.
-                // The wait counts from the failure: a long poll broken after seconds in flight still gets the whole of it.
-                void instanceBy(pick, service, tried, Math.max(waitUntil, Date.now() + WAIT_FOR_INSTANCE_MS))
+                // The wait counts from the failure (a long poll broken after seconds in flight still gets the
+                // whole of it), within one attempt's time of the first wait's end: at most 25 s all told.
+                void instanceBy(pick, service, tried, Math.min(Date.now() + WAIT_FOR_INSTANCE_MS, waitUntil + UPSTREAM_TIMEOUT_MS))
                   .then((next) => {
                     if (next && !failed.sent && !reply.raw.destroyed) {
                       request.log.warn(

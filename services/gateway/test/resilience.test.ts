@@ -164,7 +164,8 @@ describe('gateway resilience', () => {
     await new Promise((resolve) => setTimeout(resolve, 5_500));
     first.child.kill('SIGKILL');
     await first.exited;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // As `mercato up` restarts it: a new process soon after (its start and registration take the rest of the wait).
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const replacement = await spawnService(stubCatalog, stubEnv());
     const answered = await answer;
     replacement.child.kill('SIGTERM');

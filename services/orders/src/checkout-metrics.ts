@@ -50,7 +50,7 @@ export class CheckoutMetrics {
       help: 'From a checkout saga command being sent to its reply being applied, by step',
       labelNames: ['step'] as const,
       // A step answers in milliseconds when all is well (authorize and capture add the provider's ~100 ms);
-      // the tail reaches the step timeout (10 s) and compensations resent for minutes.
+      // the tail reaches the step timeout (30 s) and compensations resent for minutes.
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });

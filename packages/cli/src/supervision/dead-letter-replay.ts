@@ -12,7 +12,7 @@ export interface OpenDeadLetter {
 /** A dead letter younger than this is left alone: its cause may still be going on. */
 const SETTLE_MS = 30_000;
 const EVERY_MS = 30_000;
-/** Open letters are read 100 at a time, at most 1,000 a round: a backlog larger than that is a person's to look at. */
+/** Open letters are read 100 at a time, at most 1,000 a round; the next round goes on from there. */
 const PAGE = 100;
 const MAX_PAGES = 10;
 
@@ -50,6 +50,8 @@ export class DeadLetterReplay {
   readonly #isReady: (service: string) => boolean;
   /** Per service, the letters the policy has replayed once. */
   readonly #tried = new Map<string, Set<string>>();
+  /** Per service, where the next round's listing starts (the last round's nextCursor). */
+  readonly #cursor = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
 
@@ -84,26 +86,31 @@ export class DeadLetterReplay {
   }
 
   async #replayFor(service: string, now: number): Promise<void> {
-    const healthy = [service, ...downstreamOf(service)].every((name) => this.#isReady(name));
-    if (!healthy) return;
+    const healthy = () => [service, ...downstreamOf(service)].every((name) => this.#isReady(name));
+    if (!healthy()) return;
     const [instance] = await this.#calls.instances(service);
     if (!instance) return;
     const tried = this.#tried.get(service) ?? new Set<string>();
     this.#tried.set(service, tried);
-    // Page through the open letters, so letters tried before (still open) do not hide newer ones.
-    let after = '0';
+    // Page on from where the last round stopped, back to the start after the last page: letters tried
+    // before (still open) never hide newer ones, however many there are.
+    let after = this.#cursor.get(service) ?? '0';
     for (let page = 0; page < MAX_PAGES; page++) {
       const listed = await this.#calls.call(service, `${instance.url}/internal/dead-letters?limit=${PAGE}&after=${after}`);
       if (listed.status !== 200) return;
       const { items, nextCursor } = JSON.parse(listed.body) as { items?: unknown; nextCursor?: unknown };
       const letters = Array.isArray(items) ? items.filter(isOpenDeadLetter) : [];
-      for (const letter of lettersToReplay(letters, { healthy, now, tried })) {
-        tried.add(letter.id);
+      for (const letter of lettersToReplay(letters, { healthy: true, now, tried })) {
+        // A downstream that went down meanwhile would fail every letter after it: the round stops.
+        if (!healthy()) return;
         const replayed = await this.#calls.call(service, `${instance.url}/internal/dead-letters/${letter.id}/replay`, 'POST', 30_000);
+        // Only an answer about the letter itself counts: 200 replayed (it leaves the open list), 409 failed
+        // again (a person's now). Anything else (a 5xx, a 404 while another replay ran) says nothing
+        // about the letter: the round stops and the letter is tried again in a later one.
+        if (replayed.status !== 200 && replayed.status !== 409) return;
+        if (replayed.status === 409) tried.add(letter.id);
         const outcome =
-          replayed.status === 200
-            ? ((JSON.parse(replayed.body) as { outcome?: unknown }).outcome ?? 'replayed')
-            : `failed (${replayed.status})`;
+          replayed.status === 200 ? ((JSON.parse(replayed.body) as { outcome?: unknown }).outcome ?? 'replayed') : 'failed again (409)';
         this.#events.record('replayed', service, {
           id: letter.id,
           consumer: letter.consumer,
@@ -112,8 +119,10 @@ export class DeadLetterReplay {
           reason: 'downstream healthy again',
         });
       }
-      if (typeof nextCursor !== 'string' || !/^[0-9]{1,18}$/.test(nextCursor)) return;
-      after = nextCursor;
+      const more = typeof nextCursor === 'string' && /^[0-9]{1,18}$/.test(nextCursor);
+      after = more ? nextCursor : '0';
+      this.#cursor.set(service, after);
+      if (!more) return;
     }
   }
 }

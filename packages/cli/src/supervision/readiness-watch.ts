@@ -20,6 +20,9 @@ export interface ReadinessWatchOptions {
  * answer too: a service that says its database or a peer is down would not be mended by a restart,
  * and restarting every service at once during a database outage would only add a storm to it. The
  * faults suite pauses a service for 5 s (SIGSTOP); that stays below the bound and is left to resume.
+ * Silence is counted only while the watch was itself looking: after a gap in its own rounds (the
+ * supervisor paused, the laptop asleep), every child starts a fresh 10 s, so nobody is recycled for
+ * the supervisor's absence. Times are monotonic (performance.now), immune to the wall clock's steps.
  */
 const DEFAULTS = { intervalMs: 2_000, silentMs: 10_000, drainMs: 5_000 };
 
@@ -37,6 +40,7 @@ export class ReadinessWatch {
   /** Questions left open at once per child: enough to ask every interval through a whole silence. */
   readonly #maxOpen: number;
   #timer: NodeJS.Timeout | undefined;
+  #lastRoundAt: number | undefined;
 
   constructor(processes: () => readonly ManagedProcess[], options: ReadinessWatchOptions = {}) {
     this.#processes = processes;
@@ -53,13 +57,17 @@ export class ReadinessWatch {
   }
 
   #round(): void {
-    const now = Date.now();
+    const now = performance.now();
+    // Rounds missed (the supervisor was not running): what was not heard in the meantime proves nothing.
+    const resumed = this.#lastRoundAt !== undefined && now - this.#lastRoundAt > 2 * this.#options.intervalMs;
+    this.#lastRoundAt = now;
+    if (resumed) for (const watched of this.#watched.values()) watched.lastAnswerAt = now;
     const processes = this.#processes();
     // A drained or forgotten process is no longer watched.
     for (const managed of this.#watched.keys()) if (!processes.includes(managed)) this.#watched.delete(managed);
     for (const managed of processes) {
       const url = managed.ready?.url;
-      if (!url || managed.stopping) {
+      if (!url || managed.stopping || managed.recycling) {
         this.#watched.delete(managed);
         continue;
       }
@@ -84,7 +92,7 @@ export class ReadinessWatch {
     smallRequest(`${watched.url}/health/ready`, { timeoutMs: this.#options.silentMs, tls: this.#options.tls })
       .then(
         () => {
-          watched.lastAnswerAt = Date.now();
+          watched.lastAnswerAt = performance.now();
         },
         () => {},
       )
