@@ -40,10 +40,7 @@ describe('the controller configuration', () => {
       [{ AUTOSCALER_STEP_MS: '1000' }, /^AUTOSCALER_STEP_MS must be a whole number from 5000 to 300000/],
       [{ AUTOSCALER_SERVICE_CLIENTS: undefined }, /^AUTOSCALER_SERVICE_CLIENTS is not set: .*gateway-ops/],
       [{ AUTOSCALER_SERVICE_CLIENTS: 'a-plain-secret' }, /^AUTOSCALER_SERVICE_CLIENTS must be a JSON object/],
-      [
-        { AUTOSCALER_SERVICE_CLIENTS: '{"gateway":"' + 'a'.repeat(64) + '"}' },
-        /^AUTOSCALER_SERVICE_CLIENTS has no SHA-256 hex for gateway-ops/,
-      ],
+      [{ AUTOSCALER_SERVICE_CLIENTS: `{"gateway":"${'a'.repeat(64)}"}` }, /^AUTOSCALER_SERVICE_CLIENTS has no SHA-256 hex for gateway-ops/],
       [{ AUTOSCALER_SERVICE_CLIENTS: '{"gateway-ops":"not-hex"}' }, /^AUTOSCALER_SERVICE_CLIENTS has no SHA-256 hex for gateway-ops/],
     ];
     for (const [change, message] of cases) {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTROL_PATHS, type ControlEventsResponse, type ScalingStateResponse } from '@mercato/contracts';
+import { readBasicAuthorization } from '@mercato/kit/supervisor';
 import type { ControlEvents } from './control-events.ts';
 
 export interface ControlServerOptions {
@@ -50,10 +51,10 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const expected = options.clientSecretSha256 === '' ? undefined : Buffer.from(options.clientSecretSha256, 'hex');
   const authorized = (request: IncomingMessage) => {
     if (!expected) return false;
-    const credentials = basicCredentials(request.headers.authorization);
+    const credentials = readBasicAuthorization(request.headers.authorization);
     // The secret's digest is compared whatever the id, so the time says nothing about which part was wrong.
-    const secretMatches = timingSafeEqual(digest(credentials?.secret ?? ''), expected);
-    return credentials?.id === options.clientId && secretMatches;
+    const secretMatches = timingSafeEqual(digest(credentials?.clientSecret ?? ''), expected);
+    return credentials?.clientId === options.clientId && secretMatches;
   };
   const ready = options.ready ?? (() => true);
 
@@ -119,15 +120,6 @@ export async function startControlServer(options: ControlServerOptions): Promise
         server.closeIdleConnections();
       }),
   };
-}
-
-/** `Basic base64(id:secret)` → its two parts; undefined for anything else. */
-function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
-  const match = /^Basic +([A-Za-z0-9+/]+={0,2})$/i.exec(header?.trim() ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? undefined : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
